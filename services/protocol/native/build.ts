@@ -8,7 +8,5 @@ import { fileURLToPath } from "node:url";
 const here = dirname(fileURLToPath(import.meta.url));
 const result = spawnSync("node-gyp", ["rebuild"], { cwd: here, stdio: "inherit", shell: false });
 if (result.status !== 0) {
-  console.warn(
-    "@tributary/protocol: native addon did not build; the portable JavaScript codec will be used",
-  );
+  console.warn("@tributary/protocol: native addon did not build; the portable JavaScript codec will be used");
 }

@@ -1,0 +1,186 @@
+/* N-API entry points. Every buffer bound is checked here, so a bug in the JavaScript caller
+ * raises a RangeError instead of reading or writing outside a typed array. */
+#include <node_api.h>
+#include <string.h>
+
+#include "gfKernels.h"
+#include "merkleHash.h"
+#include "rsFft.h"
+
+typedef struct {
+  void *data;
+  size_t length; /* in elements */
+  napi_typedarray_type type;
+} typed_view;
+
+static int get_view(napi_env env, napi_value v, napi_typedarray_type want, typed_view *out, const char *name) {
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta) {
+    napi_throw_type_error(env, NULL, name);
+    return 0;
+  }
+  napi_value ab;
+  size_t off;
+  napi_get_typedarray_info(env, v, &out->type, &out->length, &out->data, &ab, &off);
+  if (out->type != want) {
+    napi_throw_type_error(env, NULL, name);
+    return 0;
+  }
+  return 1;
+}
+
+static int get_size(napi_env env, napi_value v, size_t *out, const char *name) {
+  int64_t x;
+  if (napi_get_value_int64(env, v, &x) != napi_ok || x < 0) {
+    napi_throw_type_error(env, NULL, name);
+    return 0;
+  }
+  *out = (size_t)x;
+  return 1;
+}
+
+static int offsets_in_range(const int32_t *offs, size_t n, size_t len, size_t buf_len) {
+  for (size_t i = 0; i < n; i++) {
+    if (offs[i] < 0 || (size_t)offs[i] + len > buf_len) return 0;
+  }
+  return 1;
+}
+
+/* gfMatMul(coefs: Uint8Array, outCount, inCount, buf: Uint8Array, inOffsets: Int32Array,
+ *          outOffsets: Int32Array, len) */
+static napi_value gf_matmul_js(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 7) {
+    napi_throw_type_error(env, NULL, "gfMatMul expects 7 arguments");
+    return NULL;
+  }
+  typed_view coefs, buf, in_off, out_off;
+  size_t out_count, in_count, len;
+  if (!get_view(env, argv[0], napi_uint8_array, &coefs, "coefs must be a Uint8Array") ||
+      !get_size(env, argv[1], &out_count, "outCount must be a non-negative integer") ||
+      !get_size(env, argv[2], &in_count, "inCount must be a non-negative integer") ||
+      !get_view(env, argv[3], napi_uint8_array, &buf, "buf must be a Uint8Array") ||
+      !get_view(env, argv[4], napi_int32_array, &in_off, "inOffsets must be an Int32Array") ||
+      !get_view(env, argv[5], napi_int32_array, &out_off, "outOffsets must be an Int32Array") ||
+      !get_size(env, argv[6], &len, "len must be a non-negative integer")) {
+    return NULL;
+  }
+  if (len % 64 != 0 || coefs.length < out_count * in_count || in_off.length < in_count ||
+      out_off.length < out_count || !offsets_in_range((const int32_t *)in_off.data, in_count, len, buf.length) ||
+      !offsets_in_range((const int32_t *)out_off.data, out_count, len, buf.length)) {
+    napi_throw_range_error(env, NULL, "gfMatMul: sizes or offsets out of range (len must be a multiple of 64)");
+    return NULL;
+  }
+  gf_matmul((const uint8_t *)coefs.data, out_count, in_count, (uint8_t *)buf.data,
+            (const int32_t *)in_off.data, (const int32_t *)out_off.data, len);
+  return NULL;
+}
+
+/* rsFftExtend(buf: Uint8Array, inOffsets: Int32Array, outOffsets: Int32Array, k, len) */
+static napi_value rs_fft_extend_js(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view buf, in_off, out_off;
+  size_t k, len;
+  if (argc != 5 || !get_view(env, argv[0], napi_uint8_array, &buf, "buf must be a Uint8Array") ||
+      !get_view(env, argv[1], napi_int32_array, &in_off, "inOffsets must be an Int32Array") ||
+      !get_view(env, argv[2], napi_int32_array, &out_off, "outOffsets must be an Int32Array") ||
+      !get_size(env, argv[3], &k, "k must be a non-negative integer") ||
+      !get_size(env, argv[4], &len, "len must be a non-negative integer")) {
+    return NULL;
+  }
+  if (k < 1 || k > 128 || (k & (k - 1)) != 0 || len % 64 != 0 || in_off.length < k || out_off.length < k ||
+      !offsets_in_range((const int32_t *)in_off.data, k, len, buf.length) ||
+      !offsets_in_range((const int32_t *)out_off.data, k, len, buf.length)) {
+    napi_throw_range_error(env, NULL, "rsFftExtend: k must be a power of two <= 128, len a multiple of 64, offsets in range");
+    return NULL;
+  }
+  rs_fft_extend((uint8_t *)buf.data, (const int32_t *)in_off.data, (const int32_t *)out_off.data, k, len);
+  return NULL;
+}
+
+/* hashLeaves(buf: Uint8Array, offsets: Int32Array, len, out: Uint8Array) */
+static napi_value hash_leaves_js(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view buf, offs, out;
+  size_t len;
+  if (argc != 4 || !get_view(env, argv[0], napi_uint8_array, &buf, "buf must be a Uint8Array") ||
+      !get_view(env, argv[1], napi_int32_array, &offs, "offsets must be an Int32Array") ||
+      !get_size(env, argv[2], &len, "len must be a non-negative integer") ||
+      !get_view(env, argv[3], napi_uint8_array, &out, "out must be a Uint8Array")) {
+    return NULL;
+  }
+  if (out.length < 32 * offs.length || !offsets_in_range((const int32_t *)offs.data, offs.length, len, buf.length)) {
+    napi_throw_range_error(env, NULL, "hashLeaves: offsets or output out of range");
+    return NULL;
+  }
+  merkle_hash_leaves((const uint8_t *)buf.data, (const int32_t *)offs.data, offs.length, len, (uint8_t *)out.data);
+  return NULL;
+}
+
+/* hashNodes(input: Uint8Array of 64*n bytes, out: Uint8Array of 32*n bytes) */
+static napi_value hash_nodes_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view in, out;
+  if (argc != 2 || !get_view(env, argv[0], napi_uint8_array, &in, "input must be a Uint8Array") ||
+      !get_view(env, argv[1], napi_uint8_array, &out, "out must be a Uint8Array")) {
+    return NULL;
+  }
+  if (in.length % 64 != 0 || out.length < in.length / 2) {
+    napi_throw_range_error(env, NULL, "hashNodes: input must be 64*n bytes and out 32*n bytes");
+    return NULL;
+  }
+  merkle_hash_nodes((const uint8_t *)in.data, in.length / 64, (uint8_t *)out.data);
+  return NULL;
+}
+
+static napi_value kernel_name_js(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value s;
+  napi_create_string_utf8(env, gf_kernel_name(gf_active_kernel()), NAPI_AUTO_LENGTH, &s);
+  return s;
+}
+
+/* forceKernel("scalar" | "avx2" | "gfni-avx512") -> boolean (false if this CPU cannot) */
+static napi_value force_kernel_js(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char name[32] = {0};
+  size_t n = 0;
+  if (argc != 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &n) != napi_ok) {
+    napi_throw_type_error(env, NULL, "forceKernel expects a kernel name");
+    return NULL;
+  }
+  int ok = 0;
+  if (strcmp(name, "scalar") == 0) ok = gf_force_kernel(GF_KERNEL_SCALAR);
+  else if (strcmp(name, "avx2") == 0) ok = gf_force_kernel(GF_KERNEL_AVX2);
+  else if (strcmp(name, "gfni-avx512") == 0) ok = gf_force_kernel(GF_KERNEL_GFNI);
+  napi_value r;
+  napi_get_boolean(env, ok, &r);
+  return r;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  gf_init();
+  napi_property_descriptor props[] = {
+      {"gfMatMul", NULL, gf_matmul_js, NULL, NULL, NULL, napi_default, NULL},
+      {"rsFftExtend", NULL, rs_fft_extend_js, NULL, NULL, NULL, napi_default, NULL},
+      {"hashLeaves", NULL, hash_leaves_js, NULL, NULL, NULL, napi_default, NULL},
+      {"hashNodes", NULL, hash_nodes_js, NULL, NULL, NULL, napi_default, NULL},
+      {"kernelName", NULL, kernel_name_js, NULL, NULL, NULL, napi_default, NULL},
+      {"forceKernel", NULL, force_kernel_js, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

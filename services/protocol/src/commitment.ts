@@ -1,0 +1,177 @@
+/**
+ * The square's commitment: a SHA-256 Merkle root per row and per column over that line's cells,
+ * and dataRoot = Merkle(rowRoots || colRoots) with every root entering as a leaf. Each cell's
+ * leaf hash H(0x00 || cell) is computed once and shared by its row tree and its column tree.
+ *
+ * A cell proof is the cell's path to its column root plus that root's path to the data root, so
+ * a storage shard that holds whole columns can serve any cell with a proof.
+ */
+import { ProtocolError, ProtocolErrorCode } from "./errors.ts";
+import { type ExtendedSquare, squareWidth } from "./extendedSquare.ts";
+import { currentKernel } from "./gfKernel.ts";
+import {
+  bytesEqual,
+  HASH_BYTES,
+  hashLeaf,
+  type MerkleProof,
+  merkleProof,
+  merkleRoot,
+  rootFromProof,
+  verifyMerkleProof,
+} from "./merkle.ts";
+import { cellOffset, type SquareParams } from "./squareLayout.ts";
+
+export interface SquareCommitment {
+  readonly rowRoots: readonly Uint8Array[];
+  readonly colRoots: readonly Uint8Array[];
+  readonly dataRoot: Uint8Array;
+}
+
+/** Commitment plus the cell leaf hashes, kept to answer proof requests without rehashing. */
+export interface CommittedSquare {
+  readonly square: ExtendedSquare;
+  readonly commitment: SquareCommitment;
+  /** Leaf hash of cell (r, c) at byte offset 32 * (c * 2k + r): column-major, as proofs use it. */
+  readonly columnLeaves: Uint8Array;
+}
+
+export interface CellProof {
+  readonly row: number;
+  readonly col: number;
+  /** Path from the cell's leaf to its column root (leaf index = row). */
+  readonly columnProof: MerkleProof;
+  readonly columnRoot: Uint8Array;
+  /** Path from the column root's leaf to the data root (leaf index = 2k + col). */
+  readonly rootProof: MerkleProof;
+}
+
+export function commitSquare(square: ExtendedSquare): CommittedSquare {
+  const w = squareWidth(square.params);
+  const kernel = currentKernel();
+  const offsets = new Int32Array(w * w);
+  for (let r = 0; r < w; r++)
+    for (let c = 0; c < w; c++) offsets[r * w + c] = cellOffset(square.params, r, c);
+  const rowLeaves = new Uint8Array(w * w * HASH_BYTES);
+  kernel.hashLeaves(square.data, offsets, square.params.cellSize, rowLeaves);
+  const columnLeaves = transposeHashes(rowLeaves, w);
+  const rowRoots = splitHashes(reduceTrees(rowLeaves, w));
+  const colRoots = splitHashes(reduceTrees(columnLeaves, w));
+  return {
+    square,
+    commitment: { rowRoots, colRoots, dataRoot: dataRootOf(rowRoots, colRoots) },
+    columnLeaves,
+  };
+}
+
+export function dataRootOf(rowRoots: readonly Uint8Array[], colRoots: readonly Uint8Array[]): Uint8Array {
+  return merkleRoot(rootLeaves(rowRoots, colRoots));
+}
+
+function rootLeaves(rowRoots: readonly Uint8Array[], colRoots: readonly Uint8Array[]): Uint8Array[] {
+  return [...rowRoots, ...colRoots].map((root) => hashLeaf(root));
+}
+
+/** Merkle root of one line's cells (2k cells), computed on its own. */
+export function lineRoot(cells: readonly Uint8Array[]): Uint8Array {
+  return merkleRoot(cells.map((cell) => hashLeaf(cell)));
+}
+
+/**
+ * Reduces consecutive groups of `perTree` leaf hashes (a power of two) to one root each. Pairs
+ * never straddle two trees, so a whole level of every tree is one batch call.
+ */
+function reduceTrees(leaves: Uint8Array, perTree: number): Uint8Array {
+  const kernel = currentKernel();
+  let level = leaves;
+  for (let n = perTree; n > 1; n /= 2) {
+    const next = new Uint8Array(level.length / 2);
+    kernel.hashNodes(level, next);
+    level = next;
+  }
+  return level;
+}
+
+function transposeHashes(rowMajor: Uint8Array, w: number): Uint8Array {
+  const src = new Uint32Array(rowMajor.buffer, rowMajor.byteOffset, rowMajor.length / 4);
+  const dst = new Uint32Array(src.length);
+  for (let r = 0; r < w; r++) {
+    for (let c = 0; c < w; c++) {
+      const s = (r * w + c) * 8;
+      const d = (c * w + r) * 8;
+      for (let i = 0; i < 8; i++) dst[d + i] = src[s + i]!;
+    }
+  }
+  return new Uint8Array(dst.buffer);
+}
+
+function splitHashes(bytes: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < bytes.length; i += HASH_BYTES) out.push(bytes.slice(i, i + HASH_BYTES));
+  return out;
+}
+
+/** Proof for cell (row, col) against the square's data root. */
+export function cellProof(committed: CommittedSquare, row: number, col: number): CellProof {
+  const w = squareWidth(committed.square.params);
+  if (!Number.isInteger(row) || !Number.isInteger(col) || row < 0 || col < 0 || row >= w || col >= w) {
+    throw new ProtocolError(ProtocolErrorCode.invalidParams, "cell coordinates out of range", {
+      row,
+      col,
+      width: w,
+    });
+  }
+  const leaves: Uint8Array[] = [];
+  for (let r = 0; r < w; r++) {
+    const at = (col * w + r) * HASH_BYTES;
+    leaves.push(committed.columnLeaves.subarray(at, at + HASH_BYTES));
+  }
+  const { rowRoots, colRoots } = committed.commitment;
+  return {
+    row,
+    col,
+    columnProof: merkleProof(leaves, row),
+    columnRoot: colRoots[col]!,
+    rootProof: merkleProof(rootLeaves(rowRoots, colRoots), w + col),
+  };
+}
+
+/**
+ * Checks a cell against a data root. Returns false for any mismatch: wrong cell size, a proof
+ * whose indices do not match the claimed coordinates, or a hash that does not chain.
+ */
+export function verifyCellProof(
+  cell: Uint8Array,
+  proof: CellProof,
+  params: SquareParams,
+  dataRoot: Uint8Array,
+): boolean {
+  const w = squareWidth(params);
+  if (cell.length !== params.cellSize) return false;
+  if (proof.row < 0 || proof.row >= w || proof.col < 0 || proof.col >= w) return false;
+  if (proof.columnProof.index !== proof.row || proof.rootProof.index !== w + proof.col) return false;
+  const columnRoot = rootFromProof(hashLeaf(cell), proof.columnProof, w);
+  if (columnRoot === undefined || !bytesEqual(columnRoot, proof.columnRoot)) return false;
+  return verifyMerkleProof(hashLeaf(columnRoot), proof.rootProof, 2 * w, dataRoot);
+}
+
+/** Checks that a line root (row `index`, or column `index`) is committed in the data root. */
+export function verifyLineRoot(
+  root: Uint8Array,
+  axis: "row" | "col",
+  index: number,
+  proof: MerkleProof,
+  params: SquareParams,
+  dataRoot: Uint8Array,
+): boolean {
+  const w = squareWidth(params);
+  const expected = axis === "row" ? index : w + index;
+  if (index < 0 || index >= w || proof.index !== expected) return false;
+  return verifyMerkleProof(hashLeaf(root), proof, 2 * w, dataRoot);
+}
+
+/** Proof that a row or column root is part of the data root. */
+export function lineRootProof(committed: CommittedSquare, axis: "row" | "col", index: number): MerkleProof {
+  const w = squareWidth(committed.square.params);
+  const { rowRoots, colRoots } = committed.commitment;
+  return merkleProof(rootLeaves(rowRoots, colRoots), axis === "row" ? index : w + index);
+}
