@@ -1,0 +1,89 @@
+// @tributary/runtime: the plumbing every service stands on. Explicit exports only.
+
+export {
+  type AdminServer,
+  type AdminServerModules,
+  type AdminServerOptions,
+  adminConfigSchema,
+  type ReadinessCheck,
+  ReadinessChecks,
+  type ReadinessResult,
+  startAdminServer,
+} from "./adminServer.ts";
+export { backoffDelayMs } from "./backoff.ts";
+export { CodedError } from "./codedError.ts";
+export {
+  ConfigError,
+  type ConfigErrorType,
+  coerceEnvValue,
+  envName,
+  envPrefix,
+  formatPath,
+  type LoadConfigOptions,
+  loadConfig,
+  toUpperSnake,
+} from "./config.ts";
+export { type ConfigKeyDoc, describeConfig, renderConfigMarkdown } from "./configDocs.ts";
+export {
+  createGrpcServer,
+  DEFAULT_GRPC_FLOW_CONTROL_WINDOW_BYTES,
+  DEFAULT_GRPC_MAX_MESSAGE_BYTES,
+  deadlineIn,
+  type GrpcClientOptions,
+  type GrpcServer,
+  type GrpcServerModules,
+  type GrpcServerOptions,
+  grpcClientOptions,
+  grpcServerConfigSchema,
+  grpcServerOptions,
+  insecureChannelCredentials,
+  raiseServerWindows,
+} from "./grpc.ts";
+export {
+  ERROR_CODE_METADATA_KEY,
+  ERROR_KIND_TO_GRPC_STATUS,
+  type ErrorKind,
+  type GrpcStatusObject,
+  getErrorCode,
+  ServiceError,
+  type ServiceErrorType,
+  toGrpcStatus,
+} from "./grpcStatus.ts";
+export {
+  type Closer,
+  type RunServiceOptions,
+  runService,
+  type ServiceProcess,
+  type StartContext,
+} from "./lifecycle.ts";
+export {
+  createLogger,
+  LOG_LEVELS,
+  type LogContext,
+  type Logger,
+  type LoggerOptions,
+  type LogLevel,
+  logConfigSchema,
+} from "./logger.ts";
+export {
+  assertMetricName,
+  createMetrics,
+  type HistogramOptions,
+  METRIC_UNITS,
+  type MetricKind,
+  type MetricOptions,
+  type Metrics,
+  type MetricsOptions,
+  metricPrefix,
+} from "./metrics.ts";
+export {
+  connectNats,
+  type EnsureStreamConfig,
+  ensureKv,
+  ensureStream,
+  type NatsHandle,
+  type NatsModules,
+  type NatsOptions,
+  natsConfigSchema,
+} from "./nats.ts";
+export { connectRedis, type RedisConnectOptions, type RedisHandle, redisConfigSchema } from "./redis.ts";
