@@ -129,6 +129,12 @@ function loadNative(): NativeAddon | undefined {
 }
 
 const native = loadNative();
+// CI sets this so that a broken native build fails loudly instead of passing on the fallback.
+if (native === undefined && process.env.TRIBUTARY_REQUIRE_NATIVE === "1") {
+  throw new Error(
+    "TRIBUTARY_REQUIRE_NATIVE=1 but the native codec addon is not built (services/protocol/native)",
+  );
+}
 
 function nativeKernel(addon: NativeAddon): GfKernel {
   return {

@@ -1,6 +1,29 @@
 // Public surface of @tributary/protocol: pure protocol logic, no I/O.
 
+export {
+  ASSIGN_COLUMN_DOMAIN,
+  ASSIGN_NAMESPACE_DOMAIN,
+  ASSIGN_SHARD_DOMAIN,
+  ColumnAssignment,
+  columnHolderIndices,
+  columnsForShard,
+  consensusShardForNamespace,
+  storageShardsForColumn,
+} from "./assignment.ts";
 export { type BadEncodingProof, findBadEncoding, verifyBadEncodingProof } from "./badEncoding.ts";
+export {
+  BATCH_SIGNING_DOMAIN,
+  type BatchHeader,
+  batchHeadersEqual,
+  batchInclusionProof,
+  batchRoot,
+  batchSigningMessage,
+  decodeBatchHeader,
+  encodeBatchHeader,
+  MAX_BATCH_BLOBS,
+  validateBatchHeader,
+  verifyBatchInclusion,
+} from "./batch.ts";
 export { decodeBlob, encodeBlob } from "./blobCodec.ts";
 export {
   ACCOUNT_BYTES,
@@ -19,6 +42,40 @@ export {
   validateRetention,
 } from "./blobHeader.ts";
 export {
+  aggregatePublicKeys,
+  aggregateSignatures,
+  BLS_POP_DST,
+  BLS_PUBLIC_KEY_BYTES,
+  BLS_SIGNATURE_BYTES,
+  BLS_SIGNATURE_DST,
+  clearPublicKeyCache,
+  decodePublicKey,
+  decodeSignature,
+  fastAggregateVerify,
+  getPublicKeyCacheStats,
+  isValidPublicKey,
+  proveProofOfPossession,
+  publicKeyOf,
+  setPublicKeyCacheCapacity,
+  sign,
+  verify,
+  verifyProofOfPossession,
+} from "./bls.ts";
+export { BLS_SECRET_KEY_BYTES, deriveChildSecretKey, secretKeyFromSeed } from "./blsKeygen.ts";
+export {
+  buildCertificate,
+  type Certificate,
+  type CertificateCheck,
+  type CertifiedBlob,
+  decodeSignerBitmap,
+  encodeSignerBitmap,
+  requiredColumns,
+  type VerifyCertificateOptions,
+  verifyBatchSignature,
+  verifyBlobCertificate,
+  verifyCertificate,
+} from "./certificate.ts";
+export {
   type CellProof,
   type CommittedSquare,
   cellProof,
@@ -30,6 +87,15 @@ export {
   verifyCellProof,
   verifyLineRoot,
 } from "./commitment.ts";
+export {
+  type ConsensusShardMember,
+  type ConsensusValidator,
+  type EpochMembership,
+  type StorageShardMember,
+  storageShardIndex,
+  totalStorageWeight,
+  validateEpoch,
+} from "./epoch.ts";
 export { ProtocolError, ProtocolErrorCode } from "./errors.ts";
 export {
   type ExtendedSquare,
@@ -55,6 +121,13 @@ export {
 } from "./merkle.ts";
 export { getPreset, type NetworkPreset, PRESETS, presetById } from "./presets.ts";
 export { encodeMatrix, interpolationMatrix, MAX_K } from "./reedSolomon.ts";
+export {
+  type CellCoordinate,
+  DEFAULT_SAMPLING_CONFIDENCE,
+  missProbability,
+  pickSampleCoordinates,
+  samplesNeeded,
+} from "./sampling.ts";
 export {
   cellOffset,
   chooseSquareParams,
