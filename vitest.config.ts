@@ -8,7 +8,11 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["services/*/test/unit/**/*.test.ts", "proto/test/unit/**/*.test.ts", "test/unit/**/*.test.ts"],
+          include: [
+            "services/*/test/unit/**/*.test.ts",
+            "proto/test/unit/**/*.test.ts",
+            "test/unit/**/*.test.ts",
+          ],
           testTimeout: 120_000,
         },
       },

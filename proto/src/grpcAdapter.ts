@@ -1,0 +1,134 @@
+/**
+ * The bridge between protobuf-es v2 service descriptors (the generated `GenService` constants in
+ * src/gen/) and @grpc/grpc-js: method paths, binary codecs and the handler/client types derived
+ * from the descriptors. `grpcServer.ts` builds server implementations from it and
+ * `grpcClient.ts` typed clients.
+ *
+ * Malformed requests: grpc-js answers any exception thrown by a request deserializer with
+ * INTERNAL ("Error deserializing request"), ignoring the error's code. A malformed request is the
+ * caller's fault, so the server-side deserializer never throws: it returns a `MalformedMessage`
+ * marker, and the server wrapper answers INVALID_ARGUMENT when a handler would receive one.
+ */
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  fromBinary,
+  type MessageInitShape,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import type { ChannelOptions, Metadata, MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
+
+/** What the server-side request deserializer returns for bytes that are not a valid message. */
+export class MalformedMessage {
+  readonly typeName: string;
+  readonly reason: string;
+
+  constructor(typeName: string, reason: string) {
+    this.typeName = typeName;
+    this.reason = reason;
+  }
+}
+
+/** The gRPC path of a method: `/tributary.storage.v1.StorageShard/StoreColumns`. */
+export function getMethodPath(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
+
+/**
+ * Encodes a message, or a plain init object, of `schema`. Returns a Buffer view over the encoded
+ * bytes (no copy): grpc-js frames Buffers.
+ */
+export function encodeMessage<Desc extends DescMessage>(
+  schema: Desc,
+  value: MessageInitShape<Desc> | MessageShape<Desc>,
+): Buffer {
+  const bytes = toBinary(schema, create(schema, value as MessageInitShape<Desc>));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Decodes bytes received from grpc-js. The bytes are viewed as a plain Uint8Array first so that
+ * `bytes` fields are plain Uint8Arrays (not Buffers with their different `slice` semantics); they
+ * still share memory with the received frame, which grpc-js does not reuse.
+ */
+export function decodeMessage<Desc extends DescMessage>(schema: Desc, bytes: Uint8Array): MessageShape<Desc> {
+  return fromBinary(schema, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+}
+
+/** Server-side request decoder: a malformed request becomes a `MalformedMessage`, never a throw. */
+function decodeRequest<Desc extends DescMessage>(
+  schema: Desc,
+  bytes: Uint8Array,
+): MessageShape<Desc> | MalformedMessage {
+  try {
+    return decodeMessage(schema, bytes);
+  } catch (err) {
+    return new MalformedMessage(schema.typeName, err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** The grpc-js method definition of one rpc: path, streaming flags and codecs for both sides. */
+export function createMethodDefinition(method: DescMethod): MethodDefinition<unknown, unknown> {
+  const kind = method.methodKind;
+  return {
+    path: getMethodPath(method),
+    originalName: method.localName,
+    requestStream: kind === "client_streaming" || kind === "bidi_streaming",
+    responseStream: kind === "server_streaming" || kind === "bidi_streaming",
+    requestSerialize: (value) => encodeMessage(method.input, value as MessageInitShape<DescMessage>),
+    requestDeserialize: (bytes) => decodeRequest(method.input, bytes),
+    responseSerialize: (value) => encodeMessage(method.output, value as MessageInitShape<DescMessage>),
+    // A malformed response is the server's fault; grpc-js reports the throw as INTERNAL, which fits.
+    responseDeserialize: (bytes) => decodeMessage(method.output, bytes),
+  };
+}
+
+/** The grpc-js service definition of a protobuf-es service, keyed by the methods' local names. */
+export function createServiceDefinition(service: DescService): ServiceDefinition {
+  const definition: Record<string, MethodDefinition<unknown, unknown>> = {};
+  for (const method of service.methods) definition[method.localName] = createMethodDefinition(method);
+  return definition;
+}
+
+/**
+ * grpc-js channel/server options that raise both message size limits to `bytes` (grpc-js
+ * defaults: 4 MiB receive, unlimited send). Blobs go up to 32 MiB plus framing.
+ */
+export function messageSizeOptions(bytes: number): ChannelOptions {
+  return { "grpc.max_receive_message_length": bytes, "grpc.max_send_message_length": bytes };
+}
+
+// ---- Types derived from descriptors ----------------------------------------------------------
+
+/** The decoded request message of a method. */
+export type RequestOf<M extends DescMethod> = MessageShape<M["input"]>;
+/** What callers may pass as a request: a message or a plain init object. */
+export type RequestInitOf<M extends DescMethod> = MessageInitShape<M["input"]>;
+/** The decoded response message of a method. */
+export type ResponseOf<M extends DescMethod> = MessageShape<M["output"]>;
+/** What handlers may return as a response: a message or a plain init object. */
+export type ResponseInitOf<M extends DescMethod> = MessageInitShape<M["output"]>;
+
+/** The methods of a service by local name (`storeColumns`), with their literal kinds. */
+export type MethodsOf<S extends DescService> = S["method"];
+
+/** What every server handler receives besides its request(s). */
+export interface HandlerContext {
+  /**
+   * Aborted when the call ends early: the client cancelled, the deadline passed or the server is
+   * shutting down. Pass it on to downstream work; `signal.reason` is an `RpcError` (CANCELLED or
+   * DEADLINE_EXCEEDED).
+   */
+  readonly signal: AbortSignal;
+  /** The client's deadline, if it set one; pass it on to downstream calls. */
+  readonly deadline: Date | undefined;
+  /** Request metadata (headers). */
+  readonly metadata: Metadata;
+  /** The client's address, for logs. */
+  readonly peer: string;
+  /** The gRPC path being served, for logs and metrics. */
+  readonly path: string;
+}
