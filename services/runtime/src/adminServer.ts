@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { Registry } from "prom-client";
 import { z } from "zod";
 import type { Logger } from "./logger.ts";
+import { withTimeout } from "./timeout.ts";
 
 /**
  * The admin endpoint every service exposes (Kubernetes probes and Prometheus scrapes):
@@ -149,20 +150,4 @@ function send(
 ): void {
   res.writeHead(status, { "content-type": contentType, "cache-control": "no-store", ...headers });
   res.end(res.req.method === "HEAD" ? undefined : body);
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

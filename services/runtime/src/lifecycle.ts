@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from "./logger.ts";
+import { withTimeout } from "./timeout.ts";
 
 /**
  * One lifecycle for every service process (EigenDA's thin main + Lodestar's one AbortSignal):
@@ -73,12 +74,13 @@ export function runService(opts: RunServiceOptions): ServiceProcess {
       controller.abort(new Error(`Shutdown: ${reason}`));
       // A shutdown during start waits for start to settle (it should bail out on the signal),
       // so the closers it returns are run too.
-      const code = await withDeadline(
+      const code = await withTimeout(
         (async () => {
           await startPromise.catch(() => undefined);
           return runClosers(closers, logger, progress);
         })(),
         timeoutMs,
+        `not done after ${timeoutMs} ms`,
       ).then(
         (ok) => (ok ? exitCode : 1),
         (err: unknown) => {
@@ -158,21 +160,4 @@ async function runClosers(
     }
   }
   return ok;
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    // Not unref'd: a closer hanging on a promise with no handles must still end in exit(1).
-    const timer = setTimeout(() => reject(new Error(`not done after ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
