@@ -14,7 +14,6 @@ import {
   HASH_BYTES,
   hashLeaf,
   type MerkleProof,
-  merkleProof,
   merkleRoot,
   rootFromProof,
   verifyMerkleProof,
@@ -27,12 +26,17 @@ export interface SquareCommitment {
   readonly dataRoot: Uint8Array;
 }
 
-/** Commitment plus the cell leaf hashes, kept to answer proof requests without rehashing. */
+/** Commitment plus the tree levels, kept so a proof costs O(log n) copies and no hashing. */
 export interface CommittedSquare {
   readonly square: ExtendedSquare;
   readonly commitment: SquareCommitment;
-  /** Leaf hash of cell (r, c) at byte offset 32 * (c * 2k + r): column-major, as proofs use it. */
-  readonly columnLeaves: Uint8Array;
+  /**
+   * Every level of every column tree: level 0 holds the leaf hash of cell (r, c) at index
+   * c * 2k + r (column-major), level L holds 2k >> L nodes per column, column after column.
+   */
+  readonly columnLevels: readonly Uint8Array[];
+  /** Every level of the tree over rowRoots || colRoots, from its leaf hashes to the data root. */
+  readonly rootLevels: readonly Uint8Array[];
 }
 
 export interface CellProof {
@@ -53,13 +57,19 @@ export function commitSquare(square: ExtendedSquare): CommittedSquare {
     for (let c = 0; c < w; c++) offsets[r * w + c] = cellOffset(square.params, r, c);
   const rowLeaves = new Uint8Array(w * w * HASH_BYTES);
   kernel.hashLeaves(square.data, offsets, square.params.cellSize, rowLeaves);
-  const columnLeaves = transposeHashes(rowLeaves, w);
-  const rowRoots = splitHashes(reduceTrees(rowLeaves, w));
-  const colRoots = splitHashes(reduceTrees(columnLeaves, w));
+  const columnLevels = treeLevels(transposeHashes(rowLeaves, w), w);
+  const rowRoots = splitHashes(treeLevels(rowLeaves, w).at(-1)!);
+  const colRoots = splitHashes(columnLevels.at(-1)!);
+  const rootLeafHashes = new Uint8Array(2 * w * HASH_BYTES);
+  rootLeaves(rowRoots, colRoots).forEach((leaf, i) => {
+    rootLeafHashes.set(leaf, i * HASH_BYTES);
+  });
+  const rootLevels = treeLevels(rootLeafHashes, 2 * w);
   return {
     square,
-    commitment: { rowRoots, colRoots, dataRoot: dataRootOf(rowRoots, colRoots) },
-    columnLeaves,
+    commitment: { rowRoots, colRoots, dataRoot: rootLevels.at(-1)!.slice() },
+    columnLevels,
+    rootLevels,
   };
 }
 
@@ -77,18 +87,35 @@ export function lineRoot(cells: readonly Uint8Array[]): Uint8Array {
 }
 
 /**
- * Reduces consecutive groups of `perTree` leaf hashes (a power of two) to one root each. Pairs
- * never straddle two trees, so a whole level of every tree is one batch call.
+ * All levels of consecutive perfect trees of `perTree` leaf hashes each (a power of two), from
+ * the leaves to one root per tree. Pairs never straddle two trees, so a whole level of every
+ * tree is one batch call.
  */
-function reduceTrees(leaves: Uint8Array, perTree: number): Uint8Array {
+function treeLevels(leaves: Uint8Array, perTree: number): Uint8Array[] {
   const kernel = currentKernel();
-  let level = leaves;
+  const levels = [leaves];
   for (let n = perTree; n > 1; n /= 2) {
+    const level = levels.at(-1)!;
     const next = new Uint8Array(level.length / 2);
     kernel.hashNodes(level, next);
-    level = next;
+    levels.push(next);
   }
-  return level;
+  return levels;
+}
+
+/** Sibling path of leaf `index` in tree number `tree` of a `treeLevels` result. */
+function pathFromLevels(
+  levels: readonly Uint8Array[],
+  perTree: number,
+  tree: number,
+  index: number,
+): MerkleProof {
+  const siblings: Uint8Array[] = [];
+  for (let level = 0, n = perTree, i = index; n > 1; level++, n /= 2, i >>= 1) {
+    const at = (tree * n + (i ^ 1)) * HASH_BYTES;
+    siblings.push(levels[level]!.slice(at, at + HASH_BYTES));
+  }
+  return { index, siblings };
 }
 
 function transposeHashes(rowMajor: Uint8Array, w: number): Uint8Array {
@@ -120,18 +147,12 @@ export function cellProof(committed: CommittedSquare, row: number, col: number):
       width: w,
     });
   }
-  const leaves: Uint8Array[] = [];
-  for (let r = 0; r < w; r++) {
-    const at = (col * w + r) * HASH_BYTES;
-    leaves.push(committed.columnLeaves.subarray(at, at + HASH_BYTES));
-  }
-  const { rowRoots, colRoots } = committed.commitment;
   return {
     row,
     col,
-    columnProof: merkleProof(leaves, row),
-    columnRoot: colRoots[col]!,
-    rootProof: merkleProof(rootLeaves(rowRoots, colRoots), w + col),
+    columnProof: pathFromLevels(committed.columnLevels, w, col, row),
+    columnRoot: committed.commitment.colRoots[col]!,
+    rootProof: pathFromLevels(committed.rootLevels, 2 * w, 0, w + col),
   };
 }
 
@@ -172,6 +193,5 @@ export function verifyLineRoot(
 /** Proof that a row or column root is part of the data root. */
 export function lineRootProof(committed: CommittedSquare, axis: "row" | "col", index: number): MerkleProof {
   const w = squareWidth(committed.square.params);
-  const { rowRoots, colRoots } = committed.commitment;
-  return merkleProof(rootLeaves(rowRoots, colRoots), axis === "row" ? index : w + index);
+  return pathFromLevels(committed.rootLevels, 2 * w, 0, axis === "row" ? index : w + index);
 }

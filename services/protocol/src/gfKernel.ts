@@ -28,6 +28,10 @@ export interface GfKernel {
    * the k data cells (inOffsets), `len` bytes each (see native/src/rsFft.c for the maths).
    */
   fftExtend(buf: Uint8Array, inOffsets: Int32Array, outOffsets: Int32Array, k: number, len: number): void;
+  /** out = SHA-256(0x00 || data): one leaf, as proof verification needs. */
+  hashLeafInto(data: Uint8Array, out: Uint8Array): void;
+  /** out = SHA-256(0x01 || left || right). */
+  hashNodeInto(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
   /** out[32i..] = SHA-256(0x00 || buf[offsets[i] .. +len]). */
   hashLeaves(buf: Uint8Array, offsets: Int32Array, len: number, out: Uint8Array): void;
   /** out[32i..] = SHA-256(0x01 || input[64i .. 64i+64]). */
@@ -37,6 +41,8 @@ export interface GfKernel {
 interface NativeAddon {
   gfMatMul: GfKernel["matMul"];
   rsFftExtend: GfKernel["fftExtend"];
+  hashLeafInto: GfKernel["hashLeafInto"];
+  hashNodeInto: GfKernel["hashNodeInto"];
   hashLeaves: GfKernel["hashLeaves"];
   hashNodes: GfKernel["hashNodes"];
   kernelName(): string;
@@ -98,6 +104,12 @@ export const jsKernel: GfKernel = {
       }
     }
   },
+  hashLeafInto(data, out) {
+    out.set(createHash("sha256").update(LEAF).update(data).digest());
+  },
+  hashNodeInto(left, right, out) {
+    out.set(createHash("sha256").update(NODE).update(left).update(right).digest());
+  },
   hashLeaves(buf, offsets, len, out) {
     for (let i = 0; i < offsets.length; i++) {
       const s = offsets[i]!;
@@ -143,6 +155,8 @@ function nativeKernel(addon: NativeAddon): GfKernel {
     },
     matMul: addon.gfMatMul,
     fftExtend: addon.rsFftExtend,
+    hashLeafInto: addon.hashLeafInto,
+    hashNodeInto: addon.hashNodeInto,
     hashLeaves: addon.hashLeaves,
     hashNodes: addon.hashNodes,
   };

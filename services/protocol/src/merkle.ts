@@ -6,10 +6,9 @@
  */
 import { createHash } from "node:crypto";
 import { ProtocolError, ProtocolErrorCode } from "./errors.ts";
+import { currentKernel } from "./gfKernel.ts";
 
 export const HASH_BYTES = 32;
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
 const EMPTY_ROOT = plain(createHash("sha256").digest());
 
 /** A leaf's position and the sibling hashes from the leaf up to (not including) the root. */
@@ -30,12 +29,24 @@ export function sha256(data: Uint8Array): Uint8Array {
   return plain(createHash("sha256").update(data).digest());
 }
 
+// Leaf and node hashes go through the codec kernel: natively one call costs ~0.3 us against
+// ~1.4 us for a node:crypto Hash object, and proof verification is nothing but these calls.
 export function hashLeaf(data: Uint8Array): Uint8Array {
-  return plain(createHash("sha256").update(LEAF_PREFIX).update(data).digest());
+  const out = new Uint8Array(HASH_BYTES);
+  currentKernel().hashLeafInto(data, out);
+  return out;
 }
 
 export function hashNode(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return plain(createHash("sha256").update(NODE_PREFIX).update(left).update(right).digest());
+  if (left.length !== HASH_BYTES || right.length !== HASH_BYTES) {
+    throw new ProtocolError(ProtocolErrorCode.invalidProof, "Merkle children must be 32-byte hashes", {
+      left: left.length,
+      right: right.length,
+    });
+  }
+  const out = new Uint8Array(HASH_BYTES);
+  currentKernel().hashNodeInto(left, right, out);
+  return out;
 }
 
 /** Largest power of two strictly below n (n >= 2). */

@@ -7,9 +7,10 @@
  * reader therefore takes `size` from the (authenticated) header, and `extractBlob` rejects a
  * square whose padding is not all zeros, so one header maps to exactly one square.
  *
- * Geometry: the smallest cell size of the preset for which a power-of-two k <= maxK holds the
- * blob, and then the smallest such k. Small cells first, because more cells make sampling and
- * repair finer-grained; larger cells only once k would pass 128.
+ * Geometry: the original square's area k^2 * cellSize is the smallest power of two that holds
+ * the blob (so padding never exceeds the blob itself), and among the (k, cellSize) pairs with
+ * that area the one with the smallest cells, because more cells make sampling and repair
+ * finer-grained. Cells grow only once k would pass maxK.
  */
 import { ProtocolError, ProtocolErrorCode } from "./errors.ts";
 import type { NetworkPreset } from "./presets.ts";
@@ -32,11 +33,13 @@ export function chooseSquareParams(size: number, preset: NetworkPreset): SquareP
       { size, max: preset.maxBlobBytes },
     );
   }
-  for (let cellSize = preset.minCellSize; cellSize <= preset.maxCellSize; cellSize *= 2) {
-    const cells = Math.ceil(size / cellSize);
-    let k = 1;
-    while (k * k < cells) k *= 2;
-    if (k <= preset.maxK) return { k, cellSize };
+  let area = preset.minCellSize;
+  while (area < size) area *= 2;
+  for (let cellSize = preset.minCellSize; cellSize <= preset.maxCellSize && cellSize <= area; cellSize *= 2) {
+    // area / cellSize must be k^2 with k a power of two: an even power of two.
+    const cells = area / cellSize;
+    const k = Math.round(Math.sqrt(cells));
+    if (k * k === cells && k <= preset.maxK) return { k, cellSize };
   }
   // Unreachable while maxBlobBytes <= maxK^2 * maxCellSize, which presets guarantee.
   throw new ProtocolError(ProtocolErrorCode.blobTooLarge, "blob does not fit the preset geometry", { size });

@@ -142,6 +142,48 @@ static napi_value hash_nodes_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* hashLeafInto(data: Uint8Array, out: Uint8Array(32)): one leaf, for proof verification where
+ * a node:crypto Hash object per call costs several times the hashing itself. */
+static napi_value hash_leaf_into_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view data, out;
+  if (argc != 2 || !get_view(env, argv[0], napi_uint8_array, &data, "data must be a Uint8Array") ||
+      !get_view(env, argv[1], napi_uint8_array, &out, "out must be a Uint8Array")) {
+    return NULL;
+  }
+  if (out.length < 32 || data.length > 0x7fffffff) {
+    napi_throw_range_error(env, NULL, "hashLeafInto: out must hold 32 bytes");
+    return NULL;
+  }
+  const int32_t zero = 0;
+  merkle_hash_leaves((const uint8_t *)data.data, &zero, 1, data.length, (uint8_t *)out.data);
+  return NULL;
+}
+
+/* hashNodeInto(left: Uint8Array(32), right: Uint8Array(32), out: Uint8Array(32)) */
+static napi_value hash_node_into_js(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view left, right, out;
+  if (argc != 3 || !get_view(env, argv[0], napi_uint8_array, &left, "left must be a Uint8Array") ||
+      !get_view(env, argv[1], napi_uint8_array, &right, "right must be a Uint8Array") ||
+      !get_view(env, argv[2], napi_uint8_array, &out, "out must be a Uint8Array")) {
+    return NULL;
+  }
+  if (left.length != 32 || right.length != 32 || out.length < 32) {
+    napi_throw_range_error(env, NULL, "hashNodeInto: children must be 32 bytes and out hold 32");
+    return NULL;
+  }
+  uint8_t pair[64];
+  memcpy(pair, left.data, 32);
+  memcpy(pair + 32, right.data, 32);
+  merkle_hash_nodes(pair, 1, (uint8_t *)out.data);
+  return NULL;
+}
+
 static napi_value kernel_name_js(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -175,6 +217,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"gfMatMul", NULL, gf_matmul_js, NULL, NULL, NULL, napi_default, NULL},
       {"rsFftExtend", NULL, rs_fft_extend_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashLeaves", NULL, hash_leaves_js, NULL, NULL, NULL, napi_default, NULL},
+      {"hashLeafInto", NULL, hash_leaf_into_js, NULL, NULL, NULL, napi_default, NULL},
+      {"hashNodeInto", NULL, hash_node_into_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashNodes", NULL, hash_nodes_js, NULL, NULL, NULL, napi_default, NULL},
       {"kernelName", NULL, kernel_name_js, NULL, NULL, NULL, napi_default, NULL},
       {"forceKernel", NULL, force_kernel_js, NULL, NULL, NULL, napi_default, NULL},

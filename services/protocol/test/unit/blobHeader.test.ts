@@ -43,7 +43,7 @@ describe("blob header", () => {
       { ...SAMPLE_HEADER, dataRoot: new Uint8Array(32).fill(0x12) },
       { ...SAMPLE_HEADER, retentionSeconds: 86_401 },
       { ...SAMPLE_HEADER, epoch: 4 },
-      { ...SAMPLE_HEADER, preset: "mainnet", cellSize: 512, k: 2 },
+      { ...SAMPLE_HEADER, preset: "mainnet", cellSize: 1024, k: 1 },
     ];
     const keys = new Set(variants.map((h) => Buffer.from(blobKey(h)).toString("hex")));
     expect(keys.size).toBe(variants.length);

@@ -195,14 +195,32 @@ describe("codec properties", () => {
     expect(commitSquare(square).commitment.dataRoot).toHaveLength(32);
   });
 
-  it("chooses the smallest cells that keep k <= 128, then the smallest k", () => {
+  it("chooses the smallest power-of-two area that holds the blob, then the smallest cells", () => {
     expect(chooseSquareParams(1, PRESETS.devnet)).toEqual({ k: 1, cellSize: 64 });
-    expect(chooseSquareParams(65, PRESETS.devnet)).toEqual({ k: 2, cellSize: 64 });
+    expect(chooseSquareParams(65, PRESETS.devnet)).toEqual({ k: 1, cellSize: 128 });
+    expect(chooseSquareParams(129, PRESETS.devnet)).toEqual({ k: 2, cellSize: 64 });
+    expect(chooseSquareParams(128 * KiB, PRESETS.devnet)).toEqual({ k: 32, cellSize: 128 });
     expect(chooseSquareParams(1 * MiB, PRESETS.devnet)).toEqual({ k: 128, cellSize: 64 });
     expect(chooseSquareParams(1 * MiB + 1, PRESETS.devnet)).toEqual({ k: 128, cellSize: 128 });
     expect(chooseSquareParams(16 * MiB, PRESETS.devnet)).toEqual({ k: 128, cellSize: 1024 });
     expect(chooseSquareParams(16 * MiB, PRESETS.mainnet)).toEqual({ k: 128, cellSize: 1024 });
     expect(chooseSquareParams(1, PRESETS.mainnet)).toEqual({ k: 1, cellSize: 512 });
+    expect(chooseSquareParams(600, PRESETS.mainnet)).toEqual({ k: 1, cellSize: 1024 });
     expect(() => chooseSquareParams(0, PRESETS.devnet)).toThrow(/at least one byte/);
+  });
+
+  it("never pads a blob to more than twice its size (beyond the smallest cell)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 32 * MiB }),
+        fc.constantFrom(PRESETS.devnet, PRESETS.mainnet),
+        (size, p) => {
+          const { k, cellSize } = chooseSquareParams(size, p);
+          expect(k * k * cellSize).toBeGreaterThanOrEqual(size);
+          expect(k * k * cellSize).toBeLessThan(Math.max(2 * size, p.minCellSize + 1));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });
