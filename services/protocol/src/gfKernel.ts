@@ -32,6 +32,17 @@ export interface GfKernel {
   hashLeafInto(data: Uint8Array, out: Uint8Array): void;
   /** out = SHA-256(0x01 || left || right). */
   hashNodeInto(left: Uint8Array, right: Uint8Array, out: Uint8Array): void;
+  /**
+   * Writes to `out` the root implied by an RFC 6962 audit path; false (out untouched) when the
+   * path cannot belong to a tree of `leafCount` leaves. Semantics of `rootFromProof` in merkle.ts.
+   */
+  rootFromPath(
+    leafHash: Uint8Array,
+    siblings: readonly Uint8Array[],
+    index: number,
+    leafCount: number,
+    out: Uint8Array,
+  ): boolean;
   /** out[32i..] = SHA-256(0x00 || buf[offsets[i] .. +len]). */
   hashLeaves(buf: Uint8Array, offsets: Int32Array, len: number, out: Uint8Array): void;
   /** out[32i..] = SHA-256(0x01 || input[64i .. 64i+64]). */
@@ -43,6 +54,7 @@ interface NativeAddon {
   rsFftExtend: GfKernel["fftExtend"];
   hashLeafInto: GfKernel["hashLeafInto"];
   hashNodeInto: GfKernel["hashNodeInto"];
+  rootFromPath: GfKernel["rootFromPath"];
   hashLeaves: GfKernel["hashLeaves"];
   hashNodes: GfKernel["hashNodes"];
   kernelName(): string;
@@ -110,6 +122,29 @@ export const jsKernel: GfKernel = {
   hashNodeInto(left, right, out) {
     out.set(createHash("sha256").update(NODE).update(left).update(right).digest());
   },
+  rootFromPath(leafHash, siblings, index, leafCount, out) {
+    let fn = index;
+    let sn = leafCount - 1;
+    if (!Number.isInteger(fn) || fn < 0 || fn > sn) return false;
+    let r: Uint8Array = leafHash;
+    for (const p of siblings) {
+      if (p.length !== 32 || sn === 0) return false;
+      if (fn % 2 === 1 || fn === sn) {
+        r = createHash("sha256").update(NODE).update(p).update(r).digest();
+        while (fn % 2 === 0 && fn !== 0) {
+          fn = Math.floor(fn / 2);
+          sn = Math.floor(sn / 2);
+        }
+      } else {
+        r = createHash("sha256").update(NODE).update(r).update(p).digest();
+      }
+      fn = Math.floor(fn / 2);
+      sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) return false;
+    out.set(r);
+    return true;
+  },
   hashLeaves(buf, offsets, len, out) {
     for (let i = 0; i < offsets.length; i++) {
       const s = offsets[i]!;
@@ -157,6 +192,7 @@ function nativeKernel(addon: NativeAddon): GfKernel {
     fftExtend: addon.rsFftExtend,
     hashLeafInto: addon.hashLeafInto,
     hashNodeInto: addon.hashNodeInto,
+    rootFromPath: addon.rootFromPath,
     hashLeaves: addon.hashLeaves,
     hashNodes: addon.hashNodes,
   };

@@ -121,27 +121,11 @@ export function rootFromProof(
   proof: MerkleProof,
   leafCount: number,
 ): Uint8Array | undefined {
-  let fn = proof.index;
-  let sn = leafCount - 1;
-  if (!Number.isInteger(fn) || fn < 0 || fn > sn) return undefined;
-  let r = leafHash;
-  for (const p of proof.siblings) {
-    if (p.length !== HASH_BYTES || sn === 0) return undefined;
-    if (fn % 2 === 1 || fn === sn) {
-      r = hashNode(p, r);
-      if (fn % 2 === 0) {
-        while (fn % 2 === 0 && fn !== 0) {
-          fn = Math.floor(fn / 2);
-          sn = Math.floor(sn / 2);
-        }
-      }
-    } else {
-      r = hashNode(r, p);
-    }
-    fn = Math.floor(fn / 2);
-    sn = Math.floor(sn / 2);
-  }
-  return sn === 0 ? r : undefined;
+  if (leafHash.length !== HASH_BYTES) return undefined;
+  const out = new Uint8Array(HASH_BYTES);
+  return currentKernel().rootFromPath(leafHash, proof.siblings, proof.index, leafCount, out)
+    ? out
+    : undefined;
 }
 
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -184,6 +184,66 @@ static napi_value hash_node_into_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* rootFromPath(leafHash: Uint8Array(32), siblings: Uint8Array(32)[], index, leafCount, out):
+ * the root implied by an RFC 6962 audit path (RFC 9162 section 2.1.3.2), written to out.
+ * Returns false, writing nothing, when the path cannot fit a tree of leafCount leaves. One call
+ * instead of one per level: a cell proof is ~17 levels, each a separate call otherwise. */
+static napi_value root_from_path_js(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  typed_view leaf, out;
+  int64_t index, count;
+  bool is_array = false;
+  if (argc != 5 || !get_view(env, argv[0], napi_uint8_array, &leaf, "leafHash must be a Uint8Array") ||
+      napi_is_array(env, argv[1], &is_array) != napi_ok || !is_array ||
+      napi_get_value_int64(env, argv[2], &index) != napi_ok || napi_get_value_int64(env, argv[3], &count) != napi_ok ||
+      !get_view(env, argv[4], napi_uint8_array, &out, "out must be a Uint8Array")) {
+    napi_throw_type_error(env, NULL, "rootFromPath(leafHash, siblings[], index, leafCount, out)");
+    return NULL;
+  }
+  napi_value result;
+  if (leaf.length != 32 || out.length < 32) {
+    napi_throw_range_error(env, NULL, "rootFromPath: leafHash and out must be 32 bytes");
+    return NULL;
+  }
+  uint32_t n = 0;
+  napi_get_array_length(env, argv[1], &n);
+  int64_t fn = index, sn = count - 1;
+  int ok = fn >= 0 && fn <= sn && n <= 64;
+  uint8_t pair[64], r[32];
+  memcpy(r, leaf.data, 32);
+  for (uint32_t i = 0; ok && i < n; i++) {
+    napi_value el;
+    typed_view p;
+    bool is_ta = false;
+    napi_get_element(env, argv[1], i, &el);
+    napi_is_typedarray(env, el, &is_ta);
+    if (!is_ta) { ok = 0; break; }
+    size_t off;
+    napi_value ab;
+    napi_get_typedarray_info(env, el, &p.type, &p.length, &p.data, &ab, &off);
+    if (p.type != napi_uint8_array || p.length != 32 || sn == 0) { ok = 0; break; }
+    if (fn % 2 == 1 || fn == sn) {
+      memcpy(pair, p.data, 32);
+      memcpy(pair + 32, r, 32);
+      if (fn % 2 == 0) {
+        while (fn % 2 == 0 && fn != 0) { fn /= 2; sn /= 2; }
+      }
+    } else {
+      memcpy(pair, r, 32);
+      memcpy(pair + 32, p.data, 32);
+    }
+    merkle_hash_nodes(pair, 1, r);
+    fn /= 2;
+    sn /= 2;
+  }
+  ok = ok && sn == 0;
+  if (ok) memcpy(out.data, r, 32);
+  napi_get_boolean(env, ok, &result);
+  return result;
+}
+
 static napi_value kernel_name_js(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value s;
@@ -219,6 +279,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"hashLeaves", NULL, hash_leaves_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashLeafInto", NULL, hash_leaf_into_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashNodeInto", NULL, hash_node_into_js, NULL, NULL, NULL, napi_default, NULL},
+      {"rootFromPath", NULL, root_from_path_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashNodes", NULL, hash_nodes_js, NULL, NULL, NULL, napi_default, NULL},
       {"kernelName", NULL, kernel_name_js, NULL, NULL, NULL, napi_default, NULL},
       {"forceKernel", NULL, force_kernel_js, NULL, NULL, NULL, napi_default, NULL},

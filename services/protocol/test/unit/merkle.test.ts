@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { hashLeaf, hashNode, merkleProof, merkleRoot, sha256, verifyMerkleProof } from "../../src/index.ts";
+import { KERNELS, withKernel } from "../utils/kernels.ts";
 
 const leaves = (n: number) =>
   Array.from({ length: n }, (_, i) => hashLeaf(new Uint8Array([i & 255, i >> 8])));
@@ -21,20 +22,24 @@ describe("Merkle trees (RFC 6962 shape)", () => {
     );
   });
 
-  it("every proof verifies for every tree size, and fails at any other index or size", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }), fc.nat(), (n, i) => {
-        const l = leaves(n);
-        const root = merkleRoot(l);
-        const index = i % n;
-        const proof = merkleProof(l, index);
-        expect(verifyMerkleProof(l[index]!, proof, n, root)).toBe(true);
-        if (n > 1) {
-          expect(verifyMerkleProof(l[(index + 1) % n]!, proof, n, root)).toBe(false);
-          expect(verifyMerkleProof(l[index]!, { ...proof, index: (index + 1) % n }, n, root)).toBe(false);
-        }
-      }),
-      { numRuns: 300 },
-    );
-  });
+  for (const kernel of KERNELS) {
+    it(`every proof verifies for every tree size, and fails at any other index (${kernel})`, () => {
+      withKernel(kernel, () =>
+        fc.assert(
+          fc.property(fc.integer({ min: 1, max: 70 }), fc.nat(), (n, i) => {
+            const l = leaves(n);
+            const root = merkleRoot(l);
+            const index = i % n;
+            const proof = merkleProof(l, index);
+            expect(verifyMerkleProof(l[index]!, proof, n, root)).toBe(true);
+            if (n > 1) {
+              expect(verifyMerkleProof(l[(index + 1) % n]!, proof, n, root)).toBe(false);
+              expect(verifyMerkleProof(l[index]!, { ...proof, index: (index + 1) % n }, n, root)).toBe(false);
+            }
+          }),
+          { numRuns: 300 },
+        ),
+      );
+    });
+  }
 });
