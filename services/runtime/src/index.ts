@@ -11,6 +11,14 @@ export {
   startAdminServer,
 } from "./adminServer.ts";
 export { backoffDelayMs } from "./backoff.ts";
+export {
+  BLOB_STATUSES,
+  type BlobRecord,
+  type BlobStatusName,
+  BlobStatusStore,
+  blobStatusKey,
+  statusRank,
+} from "./blobStatusStore.ts";
 export { CodedError } from "./codedError.ts";
 export {
   ConfigError,
@@ -65,6 +73,17 @@ export {
   type LogLevel,
   logConfigSchema,
 } from "./logger.ts";
+export {
+  CURRENT_KEY,
+  MEMBERSHIP_BUCKET,
+  type MembershipJson,
+  MembershipView,
+  membershipJsonSchema,
+  membershipToJson,
+  openMembershipBucket,
+  parseMembership,
+  publishMembership,
+} from "./membership.ts";
 export {
   assertMetricName,
   createMetrics,
