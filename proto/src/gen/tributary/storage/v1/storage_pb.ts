@@ -593,8 +593,9 @@ export const StorageShard: GenService<{
   /**
    * Receives columns of one blob as a client stream: first an Open message, then chunks, then
    * Commit. The shard checks every column against the data root and fsyncs before it replies.
-   * INVALID_ARGUMENT for a malformed stream, FAILED_PRECONDITION for a column it is not
-   * assigned or that fails its proof.
+   * INVALID_ARGUMENT for a malformed stream, a column it is not assigned or one that fails its
+   * proof (the sender's fault); FAILED_PRECONDITION for an unknown epoch, a shard outside the
+   * epoch, or a retention that already ended.
    *
    * @generated from rpc tributary.storage.v1.StorageShard.StoreColumns
    */
