@@ -1,0 +1,116 @@
+/**
+ * Disperser process: parses config, wires the pieces, handles signals. Nothing else.
+ *   node services/disperser/src/main.ts   (env TRIBUTARY_DISPERSER_*, or --config file.json)
+ */
+import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
+import {
+  BlobStatusStore,
+  connectNats,
+  connectRedis,
+  createGrpcServer,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  MembershipView,
+  runService,
+  startAdminServer,
+} from "@tributary/runtime";
+import { DISPERSER_SERVICE, disperserConfigSchema } from "./config.ts";
+import { Dispersal } from "./dispersal.ts";
+import { createDisperserService } from "./disperserService.ts";
+import { openEncodedEvents } from "./encodedEvents.ts";
+import { EncoderPool } from "./encoderPool.ts";
+import { HealthService } from "./grpcHealth.ts";
+import { addReflection } from "./grpcReflection.ts";
+import { createDisperserMetrics } from "./metrics.ts";
+import { Retrieval } from "./retrieval.ts";
+import { StorageClients } from "./storageClients.ts";
+
+const config = loadConfig(disperserConfigSchema, { service: DISPERSER_SERVICE, argv: process.argv.slice(2) });
+const logger = createLogger({ service: DISPERSER_SERVICE, level: config.log.level });
+
+runService({
+  name: DISPERSER_SERVICE,
+  logger,
+  start: async ({ signal, addCloser }) => {
+    const metrics = createDisperserMetrics(createMetrics({ service: DISPERSER_SERVICE }));
+    const admin = await startAdminServer(
+      { host: config.admin.host, port: config.admin.port },
+      { logger, registry: metrics.registry },
+    );
+    addCloser({ name: "admin", close: admin.close });
+
+    const nats = await connectNats({ servers: config.nats.servers, name: DISPERSER_SERVICE }, { logger });
+    addCloser({ name: "nats", close: nats.close });
+    admin.readiness.add("nats", () => !nats.nc.isClosed());
+    const redis = await connectRedis({ url: config.redis.url, name: DISPERSER_SERVICE }, { logger });
+    addCloser({ name: "redis", close: redis.close });
+    admin.readiness.add("redis", () => redis.redis.status === "ready");
+
+    const membership = await MembershipView.open(nats.nc.jetstream(), {
+      waitMs: config.membershipWaitMs,
+      signal,
+    });
+    addCloser({ name: "membership", close: () => membership.close() });
+    const publisher = await openEncodedEvents(nats.nc, {
+      stream: config.events.encodedStream,
+      subject: config.events.encodedSubject,
+      replicas: config.events.replicas,
+      publishTimeoutMs: config.events.publishTimeoutMs,
+    });
+
+    const encoders = new EncoderPool({
+      endpoints: config.encoders,
+      maxMessageBytes: config.grpc.maxMessageBytes,
+    });
+    addCloser({ name: "encoders", close: () => encoders.close() });
+    const storage = new StorageClients({ maxMessageBytes: config.grpc.maxMessageBytes });
+    addCloser({ name: "storage-clients", close: () => storage.close() });
+    membership.onChange((epoch) => storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint))));
+
+    const store = new BlobStatusStore(redis.redis);
+    const dispersal = new Dispersal(
+      {
+        maxBlobBytes: config.maxBlobBytes,
+        preset: config.preset,
+        retention: config.retention,
+        encodeTimeoutMs: config.encodeTimeoutMs,
+        publishTimeoutMs: config.events.publishTimeoutMs,
+        requestTtlSeconds: config.requestTtlSeconds,
+      },
+      { logger, metrics, redis: redis.redis, store, encoders, publisher },
+    );
+    const retrieval = new Retrieval(config.retrieval, { logger, metrics, store, membership, storage });
+
+    const grpc = createGrpcServer(
+      {
+        maxMessageBytes: config.grpc.maxMessageBytes,
+        flowControlWindowBytes: config.grpc.flowControlWindowBytes,
+        keepaliveTimeMs: config.grpc.keepaliveTimeMs,
+        keepaliveTimeoutMs: config.grpc.keepaliveTimeoutMs,
+      },
+      { logger },
+    );
+    const service = createDisperserService(
+      {
+        namespaceDefaultLimit: config.namespaceList.defaultLimit,
+        namespaceMaxLimit: config.namespaceList.maxLimit,
+      },
+      { logger, metrics, dispersal, retrieval, store, redis: redis.redis, membership },
+    );
+    grpc.server.addService(service.definition, service.implementation);
+    const health = new HealthService([Disperser.typeName]);
+    health.addTo(grpc.server);
+    addReflection(grpc.server, [Disperser]);
+    await grpc.bind(config.grpc.host, config.grpc.port);
+    return [
+      {
+        name: "grpc",
+        close: () => {
+          health.shutdown();
+          return grpc.shutdown(config.grpc.shutdownTimeoutMs);
+        },
+      },
+    ];
+  },
+});

@@ -1,0 +1,79 @@
+/**
+ * The storage-lane client side of StorageShard.StoreColumns for one shard: an Open message that
+ * announces every column with its column root and root proof (`lineRootProof(committed, "col",
+ * j)`), the columns' bytes as chunks of at most 1 MiB (cells in row order), and a Commit with
+ * the byte total. grpc-js writes the stream with backpressure, so a slow shard holds only its
+ * window's worth of copies. Returns the shard's receipt once it has fsynced.
+ */
+
+import type { CallOptions, RequestInitOf } from "@tributary/proto";
+import type { BlobHeader as BlobHeaderProto } from "@tributary/proto/tributary/common/v1/blob";
+import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
+import { type CommittedSquare, getCell, lineRootProof } from "@tributary/protocol";
+import { receiptFromProto, type StorageReceipt } from "./headerProto.ts";
+import type { StorageClient } from "./storageClients.ts";
+
+/** Chunks never exceed 1 MiB (storage.proto). Cell sizes are powers of two <= 2 KiB, so cells never straddle. */
+export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+type StoreRequest = RequestInitOf<(typeof StorageShard)["method"]["storeColumns"]>;
+
+export type UploadOptions = {
+  header: BlobHeaderProto;
+  blobKey: Uint8Array;
+  committed: CommittedSquare;
+  /** Columns for this shard, ascending. */
+  columns: readonly number[];
+  /** True once the square buffer was handed back: the request stream must stop reading it. */
+  isReleased: () => boolean;
+  call: CallOptions;
+};
+
+/** Total bytes `columns` occupy on the wire (chunk payloads). */
+export function columnBytes(committed: CommittedSquare, columns: number): number {
+  const { k, cellSize } = committed.square.params;
+  return columns * 2 * k * cellSize;
+}
+
+export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreRequest> {
+  const { committed, columns } = opts;
+  const { k, cellSize } = committed.square.params;
+  const w = 2 * k;
+  yield {
+    part: {
+      case: "open",
+      value: {
+        header: opts.header,
+        blobKey: opts.blobKey,
+        columns: columns.map((column) => {
+          const proof = lineRootProof(committed, "col", column);
+          return {
+            column,
+            columnRoot: committed.commitment.colRoots[column]!,
+            rootProof: { leafIndex: proof.index, siblings: [...proof.siblings] },
+          };
+        }),
+      },
+    },
+  };
+  const cellsPerChunk = Math.max(1, Math.floor(MAX_CHUNK_BYTES / cellSize));
+  let total = 0;
+  for (const column of columns) {
+    for (let row = 0; row < w; row += cellsPerChunk) {
+      if (opts.isReleased()) throw new Error("square buffer released while streaming columns");
+      const rows = Math.min(cellsPerChunk, w - row);
+      const data = new Uint8Array(rows * cellSize);
+      for (let i = 0; i < rows; i++) data.set(getCell(committed.square, row + i, column), i * cellSize);
+      yield { part: { case: "chunk", value: { column, offset: row * cellSize, data } } };
+      total += data.length;
+    }
+  }
+  yield { part: { case: "commit", value: { totalBytes: BigInt(total) } } };
+}
+
+/** Streams the columns to one shard and returns its receipt (checked by the caller). */
+export async function uploadColumns(client: StorageClient, opts: UploadOptions): Promise<StorageReceipt> {
+  const response = await client.storeColumns(storeColumnsRequests(opts), opts.call);
+  if (response.receipt === undefined) throw new Error("storage shard answered without a receipt");
+  return receiptFromProto(response.receipt);
+}

@@ -1,0 +1,73 @@
+/**
+ * Encoder process: parses config, wires the pieces, handles signals. Nothing else.
+ *   node services/encoder/src/main.ts   (env TRIBUTARY_ENCODER_*, or --config file.json)
+ */
+import {
+  connectNats,
+  createGrpcServer,
+  createLogger,
+  createMetrics,
+  loadConfig,
+  MembershipView,
+  runService,
+  startAdminServer,
+} from "@tributary/runtime";
+import { ENCODER_SERVICE, encoderConfigSchema } from "./config.ts";
+import { Dispersal } from "./dispersal.ts";
+import { createEncodeService } from "./encodeService.ts";
+import { createEncoderMetrics } from "./metrics.ts";
+import { SquarePool } from "./squarePool.ts";
+import { StorageClients } from "./storageClients.ts";
+
+const config = loadConfig(encoderConfigSchema, { service: ENCODER_SERVICE, argv: process.argv.slice(2) });
+const logger = createLogger({ service: ENCODER_SERVICE, level: config.log.level });
+
+runService({
+  name: ENCODER_SERVICE,
+  logger,
+  start: async ({ signal, addCloser }) => {
+    const metrics = createEncoderMetrics(createMetrics({ service: ENCODER_SERVICE }));
+    const admin = await startAdminServer(
+      { host: config.admin.host, port: config.admin.port },
+      { logger, registry: metrics.registry },
+    );
+    addCloser({ name: "admin", close: admin.close });
+
+    const nats = await connectNats({ servers: config.nats.servers, name: ENCODER_SERVICE }, { logger });
+    addCloser({ name: "nats", close: nats.close });
+    admin.readiness.add("nats", () => !nats.nc.isClosed());
+
+    const membership = await MembershipView.open(nats.nc.jetstream(), {
+      waitMs: config.membershipWaitMs,
+      signal,
+    });
+    addCloser({ name: "membership", close: () => membership.close() });
+
+    const storage = new StorageClients({ maxMessageBytes: config.grpc.maxMessageBytes });
+    addCloser({ name: "storage-clients", close: () => storage.close() });
+    membership.onChange((epoch) => {
+      storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint)));
+      logger.info("Epoch changed", { epoch: epoch.epoch, storageShards: epoch.storageShards.length });
+    });
+
+    const pool = new SquarePool(config.squarePool);
+    const dispersal = new Dispersal(
+      { preset: config.preset, maxBlobBytes: config.maxBlobBytes, storeTimeoutMs: config.storeTimeoutMs },
+      { logger, metrics, membership, storage, pool },
+    );
+
+    const grpc = createGrpcServer(
+      {
+        maxMessageBytes: config.grpc.maxMessageBytes,
+        flowControlWindowBytes: config.grpc.flowControlWindowBytes,
+        keepaliveTimeMs: config.grpc.keepaliveTimeMs,
+        keepaliveTimeoutMs: config.grpc.keepaliveTimeoutMs,
+      },
+      { logger },
+    );
+    const service = createEncodeService({ logger, metrics, dispersal });
+    grpc.server.addService(service.definition, service.implementation);
+    await grpc.bind(config.grpc.host, config.grpc.port);
+    return [{ name: "grpc", close: () => grpc.shutdown(config.grpc.shutdownTimeoutMs) }];
+  },
+});
