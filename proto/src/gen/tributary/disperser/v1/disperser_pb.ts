@@ -136,7 +136,8 @@ export type DisperseBlobResponse = Message<"tributary.disperser.v1.DisperseBlobR
   blobKey: Uint8Array;
 
   /**
-   * Status at acknowledgement time, normally QUEUED.
+   * Status at acknowledgement time, normally ENCODED: a blob is acknowledged only once a
+   * rebuildable set of its columns is fsynced on storage shards.
    *
    * @generated from field: tributary.common.v1.BlobStatus status = 2;
    */
