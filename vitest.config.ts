@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 
 // Test tiers live in their own folders: unit tests are pure and parallel; integration tests
-// talk to real servers (gRPC over loopback, NATS, Redis) and get longer timeouts.
+// talk to real servers (gRPC over loopback, NATS, Redis); e2e tests run a whole devnet.
 export default defineConfig({
   test: {
     projects: [
@@ -22,6 +22,16 @@ export default defineConfig({
           include: ["services/*/test/integration/**/*.test.ts", "test/integration/**/*.test.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The whole devnet as child processes: one file at a time, generous timeouts.
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          testTimeout: 900_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

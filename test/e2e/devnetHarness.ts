@@ -1,0 +1,69 @@
+/**
+ * Starts a real devnet (`tributary devnet up --fresh`) as a child process for e2e tests, on the
+ * NATS and Redis this machine runs (or ones the CLI starts), with its data in a temp directory,
+ * and stops it afterwards. The devnet's state file names every process, so a test can kill one.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+const CLI = new URL("../../services/cli/src/main.ts", import.meta.url).pathname;
+
+export interface DevnetHandle {
+  readonly dataDir: string;
+  readonly disperser: string;
+  readonly processes: { name: string; grpcPort: number; adminPort: number; pid?: number }[];
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+  log(name: string): string;
+}
+
+export async function startDevnet(args: string[], timeoutMs = 240_000): Promise<DevnetHandle> {
+  const dataDir = mkdtempSync(join(tmpdir(), "tributary-e2e-"));
+  const child = spawn(
+    process.execPath,
+    [CLI, "devnet", "up", "--fresh", "--json", "--data-dir", dataDir, ...args],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr!.on("data", (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const state = await new Promise<DevnetHandle["processes"]>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`devnet not ready after ${timeoutMs} ms\n${stderr}`)),
+      timeoutMs,
+    );
+    child.stdout!.on("data", () => {
+      const line = stdout.split("\n").find((l) => l.startsWith("{"));
+      if (line === undefined) return;
+      clearTimeout(timer);
+      resolve((JSON.parse(line) as { processes: DevnetHandle["processes"] }).processes);
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`devnet exited with code ${code} before it was ready:\n${stderr}`));
+    });
+  });
+  return {
+    dataDir,
+    disperser: "127.0.0.1:7100",
+    processes: state,
+    child,
+    log: (name) => readFileSync(join(dataDir, "logs", `${name}.log`), "utf8"),
+    async stop() {
+      if (child.exitCode === null) {
+        child.kill("SIGINT");
+        await new Promise((r) => child.once("exit", r));
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
