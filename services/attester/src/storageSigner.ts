@@ -1,0 +1,50 @@
+/**
+ * The gRPC side of `BatchSigner`: StorageShard.SignBatch over one cached channel per storage
+ * shard endpoint. Translates proto <-> domain only; decisions live in certifier.ts.
+ */
+import { createClient, type ServiceClient } from "@tributary/proto";
+import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
+import { grpcClientOptions } from "@tributary/runtime";
+import type { BatchPlan, ShardSignRequest } from "./batchPlan.ts";
+import type { BatchSigner } from "./certifier.ts";
+import { batchHeaderToProto } from "./protoCodec.ts";
+
+export class GrpcBatchSigner implements BatchSigner {
+  private readonly clients = new Map<string, ServiceClient<typeof StorageShard>>();
+
+  private client(endpoint: string): ServiceClient<typeof StorageShard> {
+    let client = this.clients.get(endpoint);
+    if (client === undefined) {
+      // SignBatch messages are small (32 bytes + columns per blob): default message limits suffice.
+      client = createClient(StorageShard, endpoint, { channelOptions: grpcClientOptions() });
+      this.clients.set(endpoint, client);
+    }
+    return client;
+  }
+
+  async signBatch(
+    plan: BatchPlan,
+    request: ShardSignRequest,
+    opts: { readonly timeoutMs: number; readonly signal: AbortSignal },
+  ): Promise<Uint8Array> {
+    const response = await this.client(request.endpoint).signBatch(
+      {
+        batchHeader: batchHeaderToProto(plan.header),
+        blobs: request.blobs.map((b) => ({ blobKey: b.blobKey, columns: [...b.columns] })),
+      },
+      { timeoutMs: opts.timeoutMs, signal: opts.signal },
+    );
+    if (response.shardId !== "" && response.shardId !== request.shardId) {
+      throw new Error(`SignBatch answered by ${response.shardId}, expected ${request.shardId}`);
+    }
+    if (response.epoch !== 0n && response.epoch !== BigInt(plan.header.epoch)) {
+      throw new Error(`SignBatch signed for epoch ${response.epoch}, expected ${plan.header.epoch}`);
+    }
+    return response.signature;
+  }
+
+  close(): void {
+    for (const client of this.clients.values()) client.$close();
+    this.clients.clear();
+  }
+}

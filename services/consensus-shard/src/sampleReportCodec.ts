@@ -1,0 +1,97 @@
+/**
+ * Canonical bytes of a SampleReport, which the sampler BLS-signs and validators verify.
+ * SAME LAYOUT AS services/sampler/src/reportCodec.ts (a service may not import another's
+ * source); both are checked against one known-answer vector in their tests. To be moved to
+ * services/protocol.
+ *
+ *   ASCII("TRIBUTARY/SAMPLE-REPORT/v1")
+ *   blobKey                                32 bytes
+ *   u64 epoch
+ *   u32 samples
+ *   u32 failedCount, then per failed cell: u32 row || u32 column || u8 len(code) || code (ASCII)
+ *   u8  passed (0 or 1)
+ *   f64 confidence                         IEEE 754 binary64, big-endian
+ *   u8  len(samplerId) || samplerId (ASCII)
+ *   u64 sampledAtMs
+ * All integers big-endian. The signature field itself is not covered.
+ */
+import { sign, verify } from "@tributary/protocol";
+
+export const SAMPLE_REPORT_DOMAIN = "TRIBUTARY/SAMPLE-REPORT/v1";
+
+/** The signed fields of a SampleReport (the generated message satisfies it). */
+export interface SampleReportFields {
+  readonly blobKey: Uint8Array;
+  readonly epoch: bigint;
+  readonly samples: number;
+  readonly failedCells: readonly { readonly row: number; readonly column: number; readonly code: string }[];
+  readonly passed: boolean;
+  readonly confidence: number;
+  readonly samplerId: string;
+  readonly sampledAtMs: bigint;
+}
+
+function ascii(s: string, what: string): Buffer {
+  const b = Buffer.from(s, "ascii");
+  if (b.length > 255 || b.toString("ascii") !== s)
+    throw new RangeError(`${what} must be <= 255 ASCII characters`);
+  return b;
+}
+
+export function encodeSampleReport(r: SampleReportFields): Uint8Array {
+  if (r.blobKey.length !== 32) throw new RangeError("blobKey must be 32 bytes");
+  const domain = Buffer.from(SAMPLE_REPORT_DOMAIN, "ascii");
+  const codes = r.failedCells.map((c) => ascii(c.code, "failure code"));
+  const sampler = ascii(r.samplerId, "samplerId");
+  const size =
+    domain.length +
+    32 +
+    8 +
+    4 +
+    4 +
+    codes.reduce((n, c) => n + 9 + c.length, 0) +
+    1 +
+    8 +
+    1 +
+    sampler.length +
+    8;
+  const out = Buffer.alloc(size);
+  out.set(domain, 0);
+  let at = domain.length;
+  out.set(r.blobKey, at);
+  at += 32;
+  at = out.writeBigUInt64BE(r.epoch, at);
+  at = out.writeUInt32BE(r.samples, at);
+  at = out.writeUInt32BE(r.failedCells.length, at);
+  r.failedCells.forEach((c, i) => {
+    at = out.writeUInt32BE(c.row, at);
+    at = out.writeUInt32BE(c.column, at);
+    at = out.writeUInt8(codes[i]!.length, at);
+    out.set(codes[i]!, at);
+    at += codes[i]!.length;
+  });
+  at = out.writeUInt8(r.passed ? 1 : 0, at);
+  at = out.writeDoubleBE(r.confidence, at);
+  at = out.writeUInt8(sampler.length, at);
+  out.set(sampler, at);
+  at += sampler.length;
+  out.writeBigUInt64BE(r.sampledAtMs, at);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export function signSampleReport(secretKey: Uint8Array, r: SampleReportFields): Uint8Array {
+  return sign(secretKey, encodeSampleReport(r));
+}
+
+/** True iff `signature` is `publicKey`'s signature over the report's canonical bytes. Never throws. */
+export function verifySampleReport(
+  publicKey: Uint8Array,
+  r: SampleReportFields,
+  signature: Uint8Array,
+): boolean {
+  try {
+    return verify(publicKey, encodeSampleReport(r), signature);
+  } catch {
+    return false;
+  }
+}
