@@ -11,7 +11,7 @@ import { Redis } from "ioredis";
 import { connect, type NatsConnection } from "nats";
 import { CliError } from "../cliError.ts";
 import { ensureInfra } from "../devnet/infra.ts";
-import { devnetMembership } from "../devnet/keys.ts";
+import { devnetMembership, samplerPublicKeyHex } from "../devnet/keys.ts";
 import { type RunningProcess, startProcess, stopAll, waitReady } from "../devnet/supervisor.ts";
 import { type DevnetShape, DISPERSER_PORT, devnetProcesses } from "../devnet/topology.ts";
 import type { Output } from "../output.ts";
@@ -105,7 +105,12 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
       await nc.close();
     }
     out.note("unauthenticated dispersal is enabled on this devnet (accounts are issue #6)");
-    const specs = devnetProcesses(opts.shape, { nats: opts.natsUrl, redis: opts.redisUrl }, dataDir);
+    const specs = devnetProcesses(
+      opts.shape,
+      { nats: opts.natsUrl, redis: opts.redisUrl },
+      dataDir,
+      await samplerPublicKeyHex(dataDir),
+    );
     for (const spec of specs) {
       const p = startProcess(spec, logDir);
       processes.push(p);

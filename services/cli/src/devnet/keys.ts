@@ -35,6 +35,11 @@ async function identity(dataDir: string, id: string) {
   return { id, blsPublicKey: publicKeyOf(sk), weight: 1, proofOfPossession: proveProofOfPossession(sk) };
 }
 
+/** The sampler's public key (hex), for the validators that check its reports. */
+export async function samplerPublicKeyHex(dataDir: string): Promise<string> {
+  return Buffer.from((await identity(dataDir, "sampler")).blsPublicKey).toString("hex");
+}
+
 export async function devnetMembership(
   dataDir: string,
   shape: DevnetShape,

@@ -65,7 +65,18 @@ function common(
   };
 }
 
-export function devnetProcesses(shape: DevnetShape, urls: DevnetUrls, dataDir: string): ProcessSpec[] {
+export const SAMPLER_ID = "sampler-0";
+
+/**
+ * `samplerPublicKey` (hex) lets validators check the sampler's signed reports; without it they
+ * accept unsigned reports with a warning.
+ */
+export function devnetProcesses(
+  shape: DevnetShape,
+  urls: DevnetUrls,
+  dataDir: string,
+  samplerPublicKey?: string,
+): ProcessSpec[] {
   const specs: ProcessSpec[] = [];
   for (let i = 0; i < shape.storageShards; i++) {
     const p = "TRIBUTARY_STORAGE_SHARD";
@@ -133,6 +144,9 @@ export function devnetProcesses(shape: DevnetShape, urls: DevnetUrls, dataDir: s
           [`${p}_SHARD_ID`]: consensusShardId(s),
           [`${p}_VALIDATOR_ID`]: validatorId(s, v),
           [`${p}_BLS_SEED_FILE`]: seedFile(dataDir, validatorId(s, v)),
+          ...(samplerPublicKey === undefined
+            ? {}
+            : { [`${p}_SAMPLER_KEYS`]: JSON.stringify({ [SAMPLER_ID]: samplerPublicKey }) }),
         },
       });
     }
@@ -147,6 +161,7 @@ export function devnetProcesses(shape: DevnetShape, urls: DevnetUrls, dataDir: s
       env: {
         ...common(p, urls, 7600, 9600),
         [`${p}_REDIS_URL`]: urls.redis,
+        [`${p}_SAMPLER_ID`]: SAMPLER_ID,
         [`${p}_BLS_SEED_FILE`]: seedFile(dataDir, "sampler"),
       },
     });
