@@ -26,12 +26,23 @@ trap 'scripts/ensureServices.sh stop' EXIT
 echo "== tests"
 # CI must exercise the native SIMD codec, not silently fall back to JavaScript.
 export TRIBUTARY_REQUIRE_NATIVE=1
-report="$(mktemp)"
+reports="$(mktemp -d)"
 status=0
-pnpm vitest run --reporter=default --reporter=json --outputFile.json="$report" "$@" || status=$?
+# Unit and integration tiers first; the e2e tier runs a whole devnet on fixed ports and clears
+# the devnet's NATS streams and Redis keys, so it runs alone afterwards.
+pnpm vitest run --project unit --project integration --reporter=default --reporter=json \
+  --outputFile.json="$reports/1.json" "$@" || status=$?
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  pnpm vitest run --project e2e --reporter=default --reporter=json --outputFile.json="$reports/2.json" || status=$?
+fi
 node -e '
-  const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
-' "$report" || true
-rm -f "$report"
+  const fs = require("fs");
+  let p = 0, f = 0, s = 0;
+  for (const file of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${file}`, "utf8"));
+    p += r.numPassedTests; f += r.numFailedTests; s += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`tests: ${p} passed, ${f} failed, ${s} skipped`);
+' "$reports" || true
+rm -rf "$reports"
 exit $status
