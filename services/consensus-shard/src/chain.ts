@@ -2,8 +2,13 @@
  * The chain rules of one consensus shard (pure): how a block extends the head and how a
  * validator checks that a block it receives does.
  */
-import { bytesEqual } from "@tributary/protocol";
-import { type BlockContent, type BlockEntryContent, blockHash, ZERO_HASH } from "./blockCodec.ts";
+import {
+  type BlockContent,
+  type BlockEntryContent,
+  blockHash,
+  bytesEqual,
+  ZERO_HASH,
+} from "@tributary/protocol";
 import type { DomainBlock } from "./protoCodec.ts";
 
 /** The last block of the chain; height 0 with the zero hash before the first block. */

@@ -13,10 +13,9 @@ import {
   type CertificateEnvelope,
   CertificateEnvelopeSchema,
 } from "@tributary/proto/tributary/events/v1/events";
-import type { Certificate } from "@tributary/protocol";
+import type { BlockEntryContent, Certificate } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
 import { AckPolicy, type JsMsg, type NatsConnection, nanos } from "nats";
-import type { BlockEntryContent } from "./blockCodec.ts";
 import type { BlockStream } from "./blockStream.ts";
 import { blockBlobs, buildBlock, type ChainHead, GENESIS_HEAD } from "./chain.ts";
 import { type AcceptedBlob, checkCertifiedBlobs } from "./envelopeCheck.ts";

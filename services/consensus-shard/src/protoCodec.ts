@@ -11,8 +11,7 @@ import {
   type Certificate as ProtoCertificate,
 } from "@tributary/proto/tributary/common/v1/certificate";
 import { BlockSchema, type Block as ProtoBlock } from "@tributary/proto/tributary/consensus/v1/consensus";
-import type { BlobHeader, Certificate, MerkleProof, NetworkPreset } from "@tributary/protocol";
-import type { BlockContent } from "./blockCodec.ts";
+import type { BlobHeader, BlockContent, Certificate, MerkleProof, NetworkPreset } from "@tributary/protocol";
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 

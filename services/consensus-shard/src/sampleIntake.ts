@@ -6,12 +6,12 @@
  */
 import { fromBinary } from "@bufbuild/protobuf";
 import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
+import { verifySampleReport } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
 import { DeliverPolicy, type JetStreamClient } from "nats";
 import { type LaneNames, samplesStream, samplesSubject } from "./lane.ts";
 import type { ConsensusShardMetrics } from "./metrics.ts";
 import type { SampleReportBook } from "./sampleReportBook.ts";
-import { verifySampleReport } from "./sampleReportCodec.ts";
 
 export type SampleIntakeOptions = {
   readonly shardId: string;

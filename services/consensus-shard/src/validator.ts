@@ -8,11 +8,10 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { BlockVoteSchema } from "@tributary/proto/tributary/events/v1/events";
-import { sign } from "@tributary/protocol";
+import { blockSigningMessage, sign } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
 import type { JetStreamClient } from "nats";
 import type { BlobInfoSource } from "./blobInfo.ts";
-import { blockSigningMessage } from "./blockCodec.ts";
 import type { BlockStream } from "./blockStream.ts";
 import { type ChainHead, checkBlockLink, GENESIS_HEAD } from "./chain.ts";
 import { type CertifiedBlobIn, checkCertifiedBlobs } from "./envelopeCheck.ts";

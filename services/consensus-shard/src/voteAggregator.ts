@@ -6,13 +6,13 @@
  */
 import {
   aggregateSignatures,
+  blockSigningMessage,
   bytesEqual,
   type ConsensusValidator,
   encodeSignerBitmap,
   fastAggregateVerify,
   verify,
 } from "@tributary/protocol";
-import { blockSigningMessage } from "./blockCodec.ts";
 
 export type VoteResult = "accepted" | "duplicate" | "unknown_validator" | "wrong_block" | "invalid_signature";
 

@@ -42,6 +42,16 @@ export {
   validateRetention,
 } from "./blobHeader.ts";
 export {
+  BLOCK_DOMAIN,
+  BLOCK_VOTE_DOMAIN,
+  type BlockContent,
+  type BlockEntryContent,
+  blockHash,
+  blockSigningMessage,
+  encodeBlockContent,
+  ZERO_HASH,
+} from "./block.ts";
+export {
   aggregatePublicKeys,
   aggregateSignatures,
   BLS_POP_DST,
@@ -121,6 +131,13 @@ export {
 } from "./merkle.ts";
 export { getPreset, type NetworkPreset, PRESETS, presetById } from "./presets.ts";
 export { encodeMatrix, interpolationMatrix, MAX_K } from "./reedSolomon.ts";
+export {
+  encodeSampleReport,
+  SAMPLE_REPORT_DOMAIN,
+  type SampleReportFields,
+  signSampleReport,
+  verifySampleReport,
+} from "./sampleReport.ts";
 export {
   type CellCoordinate,
   DEFAULT_SAMPLING_CONFIDENCE,

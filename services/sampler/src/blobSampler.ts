@@ -1,7 +1,7 @@
 /**
  * Turns a blob key into a signed SampleReport: reads the header (Redis `tributary:blob:<key>`
  * field `header`, canonical hex), samples it in the epoch the header names, and signs the
- * report's canonical bytes (reportCodec.ts) with the sampler's BLS key.
+ * report's canonical bytes (signSampleReport in @tributary/protocol) with the sampler's BLS key.
  */
 import { create } from "@bufbuild/protobuf";
 import { type SampleReport, SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
@@ -11,12 +11,12 @@ import {
   decodeBlobHeader,
   type EpochMembership,
   blobKey as keyOf,
+  signSampleReport,
 } from "@tributary/protocol";
 import { blobStatusKey } from "@tributary/runtime";
 import type { Redis } from "ioredis";
 import { type CellFetcher, sampleBlob } from "./cellSampler.ts";
 import type { SamplerMetrics } from "./metrics.ts";
-import { signSampleReport } from "./reportCodec.ts";
 
 export interface EpochSource {
   readonly current: EpochMembership;

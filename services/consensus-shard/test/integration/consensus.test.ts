@@ -17,6 +17,7 @@ import {
   proveProofOfPossession,
   publicKeyOf,
   secretKeyFromSeed,
+  signSampleReport,
 } from "@tributary/protocol";
 import {
   BlobStatusStore,
@@ -42,7 +43,6 @@ import {
 import { createStandaloneConsensusShardMetrics } from "../../src/metrics.ts";
 import { Proposer } from "../../src/proposer.ts";
 import { certificateToProto } from "../../src/protoCodec.ts";
-import { signSampleReport } from "../../src/sampleReportCodec.ts";
 import { StatusWriter } from "../../src/statusWriter.ts";
 import { verifyFinality } from "../../src/voteAggregator.ts";
 import { certify, type TestNetwork, testHeader, testNetwork } from "../support/fixtures.ts";

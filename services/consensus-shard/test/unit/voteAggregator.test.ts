@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { sign } from "@tributary/protocol";
+import { blockSigningMessage, sign } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
-import { blockSigningMessage } from "../../src/blockCodec.ts";
 import { meetsTwoThirds, VoteAggregator, verifyFinality } from "../../src/voteAggregator.ts";
 import { keyed } from "../support/fixtures.ts";
 

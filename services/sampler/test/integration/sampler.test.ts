@@ -13,6 +13,7 @@ import {
   encodeBlobHeader,
   publicKeyOf,
   secretKeyFromSeed,
+  verifySampleReport,
 } from "@tributary/protocol";
 import {
   blobStatusKey,
@@ -27,7 +28,6 @@ import { BlobSampler, RedisHeaderSource } from "../../src/blobSampler.ts";
 import { BlockFollower } from "../../src/blockFollower.ts";
 import { blocksStream, samplesStream, samplesStreamConfig, samplesSubject } from "../../src/lane.ts";
 import { createStandaloneSamplerMetrics } from "../../src/metrics.ts";
-import { verifySampleReport } from "../../src/reportCodec.ts";
 import { GrpcCellFetcher } from "../../src/storageCells.ts";
 import { type FakeCellServer, startFakeCellServer } from "../support/fakeStorageCells.ts";
 import { busiestFirstHolder, encodedBlob, testEpoch } from "../support/fixtures.ts";

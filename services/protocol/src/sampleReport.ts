@@ -1,8 +1,7 @@
 /**
- * Canonical bytes of a SampleReport, which the sampler BLS-signs and validators verify.
- * SAME LAYOUT AS services/sampler/src/reportCodec.ts (a service may not import another's
- * source); both are checked against one known-answer vector in their tests. To be moved to
- * services/protocol.
+ * Canonical bytes of a SampleReport, which the sampler BLS-signs and validators verify. It lives
+ * in the protocol package so that signer and verifiers share one encoding (a known-answer vector in
+ * test/unit/sampleReport.test.ts pins it).
  *
  *   ASCII("TRIBUTARY/SAMPLE-REPORT/v1")
  *   blobKey                                32 bytes
@@ -15,7 +14,7 @@
  *   u64 sampledAtMs
  * All integers big-endian. The signature field itself is not covered.
  */
-import { sign, verify } from "@tributary/protocol";
+import { sign, verify } from "./bls.ts";
 
 export const SAMPLE_REPORT_DOMAIN = "TRIBUTARY/SAMPLE-REPORT/v1";
 

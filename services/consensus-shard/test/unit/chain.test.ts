@@ -1,9 +1,9 @@
+import { blockHash, encodeBlockContent } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
-import { BLOCK_DOMAIN, blockHash, blockSigningMessage, encodeBlockContent } from "../../src/blockCodec.ts";
 import { blockBlobs, buildBlock, checkBlockLink, GENESIS_HEAD, namespaceScore } from "../../src/chain.ts";
 import { certify, testHeader, testNetwork } from "../support/fixtures.ts";
 
-describe("block codec and chain rules", () => {
+describe("chain rules", () => {
   const net = testNetwork(1, "consensus-0", 1);
   const a = certify(net, [testHeader(1), testHeader(1)]);
   const b = certify(net, [testHeader(1)]);
@@ -18,29 +18,12 @@ describe("block codec and chain rules", () => {
     ],
   };
 
-  it("canonical bytes start with the domain and the hash covers every field", () => {
+  it("a built block is at the next height with its content's hash", () => {
     const block = buildBlock(GENESIS_HEAD, fields);
-    const bytes = encodeBlockContent(block);
-    expect(Buffer.from(bytes.subarray(0, BLOCK_DOMAIN.length)).toString("ascii")).toBe("TRIBUTARY/BLOCK/v1");
     expect(block.height).toBe(1);
     expect(block.prevHash).toEqual(new Uint8Array(32));
-    const variants = [
-      { ...block, shardId: "consensus-1" },
-      { ...block, height: 2 },
-      { ...block, epoch: 2 },
-      { ...block, timeMs: block.timeMs + 1 },
-      { ...block, proposer: "consensus-0-v1" },
-      { ...block, prevHash: new Uint8Array(32).fill(1) },
-      { ...block, entries: block.entries.slice(1) },
-      {
-        ...block,
-        entries: [{ ...block.entries[0]!, blobKeys: block.entries[0]!.blobKeys.slice(1) }, block.entries[1]!],
-      },
-    ];
-    const hashes = new Set([Buffer.from(block.hash).toString("hex")]);
-    for (const v of variants) hashes.add(Buffer.from(blockHash(v)).toString("hex"));
-    expect(hashes.size).toBe(variants.length + 1);
-    expect(blockSigningMessage(block.hash).length).toBe("TRIBUTARY/BLOCK-VOTE/v1".length + 32);
+    expect(block.hash).toEqual(blockHash(block));
+    expect(encodeBlockContent(block).length).toBeGreaterThan(0);
   });
 
   it("a block links to its parent only at the next height with the parent's hash", () => {

@@ -1,7 +1,7 @@
 /**
- * Canonical block bytes, block hash and the block signing message. Defined here until they move
- * to services/protocol (they are pure and have no I/O); the layout is the contract, not the
- * protobuf encoding (protobuf encodings are not unique).
+ * Canonical block bytes, block hash and the block signing message of a consensus shard. The
+ * layout is the contract, not the protobuf encoding (protobuf encodings are not unique), so every
+ * validator hashes and signs exactly these bytes.
  *
  * Canonical bytes (all integers big-endian):
  *
@@ -24,7 +24,9 @@
  *
  * The validator bitmap and aggregate signature are not covered (they are made over the hash).
  */
-import { type Certificate, encodeBatchHeader, HASH_BYTES, sha256 } from "@tributary/protocol";
+import { encodeBatchHeader } from "./batch.ts";
+import type { Certificate } from "./certificate.ts";
+import { HASH_BYTES, sha256 } from "./merkle.ts";
 
 export const BLOCK_DOMAIN = "TRIBUTARY/BLOCK/v1";
 export const BLOCK_VOTE_DOMAIN = "TRIBUTARY/BLOCK-VOTE/v1";
