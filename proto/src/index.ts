@@ -16,6 +16,24 @@ export {
   type ServerOptions,
 } from "@grpc/grpc-js";
 export {
+  type BlobInclusion,
+  batchHeaderFromProto,
+  batchHeaderToProto,
+  blobHeaderFromProto,
+  blobHeaderToProto,
+  certificateFromProto,
+  certificateToProto,
+  FieldRangeError,
+  inclusionFromProto,
+  inclusionToProto,
+  merkleProofFromProto,
+  merkleProofToProto,
+  type StorageReceipt,
+  storageReceiptFromProto,
+  storageReceiptToProto,
+  uint64ToNumber,
+} from "./domain.ts";
+export {
   createMethodDefinition,
   createServiceDefinition,
   decodeMessage,

@@ -10,6 +10,12 @@
  * (ATTESTER_ERROR_INVALID_HEADER) and is terminated.
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import {
+  blobHeaderFromProto,
+  blobHeaderToProto,
+  certificateToProto,
+  inclusionToProto,
+} from "@tributary/proto";
 import { BlobInclusionSchema, CertificateSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import {
   type CertificateEnvelope,
@@ -47,12 +53,6 @@ import {
   type LaneNames,
 } from "./lane.ts";
 import type { AttesterMetrics } from "./metrics.ts";
-import {
-  blobHeaderFromProto,
-  blobHeaderToProto,
-  certificateToProto,
-  inclusionToProto,
-} from "./protoCodec.ts";
 
 /** Where epochs come from: runtime's MembershipView in production, a fixed map in tests. */
 export interface EpochSource {
@@ -292,7 +292,7 @@ export class Attester {
       const certProto = certificateToProto(result.certificate);
       const certB64 = Buffer.from(toBinary(CertificateSchema, certProto)).toString("base64");
       const proofs = inclusionProofs(plan);
-      const inclusions = proofs.map((p, i) => inclusionToProto(i, p));
+      const inclusions = proofs.map((p, i) => inclusionToProto({ blobIndex: i, proof: p }));
       try {
         await Promise.all(
           plan.blobs.map((b, i) =>

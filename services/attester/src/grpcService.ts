@@ -7,7 +7,7 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { Server } from "@tributary/proto";
-import { addService } from "@tributary/proto";
+import { addService, blobHeaderFromProto } from "@tributary/proto";
 import { Attester as AttesterService } from "@tributary/proto/tributary/attester/v1/attester";
 import { BlobInclusionSchema, CertificateSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import { EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
@@ -16,7 +16,6 @@ import type { BlobStatusStore, Logger } from "@tributary/runtime";
 import type { NatsConnection } from "nats";
 import { AttesterErrorCode, attesterError, toRpcError } from "./errors.ts";
 import { encodedSubject, type LaneNames } from "./lane.ts";
-import { blobHeaderFromProto } from "./protoCodec.ts";
 
 export type AttesterGrpcModules = {
   readonly logger: Logger;

@@ -2,12 +2,11 @@
  * The gRPC side of `BatchSigner`: StorageShard.SignBatch over one cached channel per storage
  * shard endpoint. Translates proto <-> domain only; decisions live in certifier.ts.
  */
-import { createClient, type ServiceClient } from "@tributary/proto";
+import { batchHeaderToProto, createClient, type ServiceClient } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { grpcClientOptions } from "@tributary/runtime";
 import type { BatchPlan, ShardSignRequest } from "./batchPlan.ts";
 import type { BatchSigner } from "./certifier.ts";
-import { batchHeaderToProto } from "./protoCodec.ts";
 
 export class GrpcBatchSigner implements BatchSigner {
   private readonly clients = new Map<string, ServiceClient<typeof StorageShard>>();

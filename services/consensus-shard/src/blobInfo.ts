@@ -4,13 +4,13 @@
  * fields in the blob's Redis hash when it set CERTIFIED, before publishing the certificate.
  */
 import { fromBinary } from "@bufbuild/protobuf";
+import { type BlobInclusion, inclusionFromProto } from "@tributary/proto";
 import { BlobInclusionSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import { type BlobHeader, decodeBlobHeader } from "@tributary/protocol";
 import { blobStatusKey } from "@tributary/runtime";
 import type { Redis } from "ioredis";
-import { type Inclusion, inclusionFromProto } from "./protoCodec.ts";
 
-export type BlobInfo = { readonly header: BlobHeader; readonly inclusion: Inclusion | undefined };
+export type BlobInfo = { readonly header: BlobHeader; readonly inclusion: BlobInclusion | undefined };
 
 export interface BlobInfoSource {
   get(blobKey: Uint8Array): Promise<BlobInfo | undefined>;

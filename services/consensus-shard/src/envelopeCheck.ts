@@ -8,6 +8,7 @@
  *   signature; the pairing runs once per certificate, the other blobs reuse it);
  * - no blob key twice.
  */
+import type { BlobInclusion } from "@tributary/proto";
 import {
   type BlobHeader,
   blobKey,
@@ -18,11 +19,10 @@ import {
   validateBlobHeader,
   verifyBlobCertificate,
 } from "@tributary/protocol";
-import type { Inclusion } from "./protoCodec.ts";
 
 export type CertifiedBlobIn = {
   readonly header: BlobHeader;
-  readonly inclusion: Inclusion;
+  readonly inclusion: BlobInclusion;
   /** When given (block entries), must equal the key recomputed from the header. */
   readonly expectedKey?: Uint8Array;
 };

@@ -9,12 +9,15 @@
  *   `tributary.certs.<shardId>` (msgID = batch root, so a resubmission is a duplicate).
  */
 import { create, toBinary } from "@bufbuild/protobuf";
-import { addService, type Server } from "@tributary/proto";
-import type { BlobHeader as ProtoBlobHeader } from "@tributary/proto/tributary/common/v1/blob";
-import { BlobHeaderSchema } from "@tributary/proto/tributary/common/v1/blob";
+import {
+  addService,
+  blobHeaderToProto,
+  certificateFromProto,
+  inclusionFromProto,
+  type Server,
+} from "@tributary/proto";
 import { ConsensusShard, type Block as ProtoBlock } from "@tributary/proto/tributary/consensus/v1/consensus";
 import { CertificateEnvelopeSchema } from "@tributary/proto/tributary/events/v1/events";
-import type { BlobHeader } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
 import type { NatsConnection } from "nats";
 import type { BlobInfoSource } from "./blobInfo.ts";
@@ -24,7 +27,6 @@ import type { EpochSource } from "./epochSource.ts";
 import { ConsensusErrorCode, consensusError, toRpcError } from "./errors.ts";
 import type { FinalityTracker } from "./finalityTracker.ts";
 import { certsSubject, type LaneNames } from "./lane.ts";
-import { certificateFromProto, inclusionFromProto } from "./protoCodec.ts";
 
 export type ConsensusGrpcModules = {
   readonly logger: Logger;
@@ -34,23 +36,6 @@ export type ConsensusGrpcModules = {
   readonly membership: EpochSource;
   readonly blobInfo: BlobInfoSource;
 };
-
-function headerToProto(h: BlobHeader): ProtoBlobHeader {
-  return create(BlobHeaderSchema, {
-    version: h.version,
-    namespace: h.namespace,
-    account: h.account,
-    nonce: h.nonce,
-    timestampMs: BigInt(h.timestampMs),
-    size: h.size,
-    squareWidth: h.k,
-    cellSize: h.cellSize,
-    dataRoot: h.dataRoot,
-    retentionSeconds: BigInt(h.retentionSeconds),
-    epoch: BigInt(h.epoch),
-    preset: h.preset,
-  });
-}
 
 export function addConsensusShardService(
   server: Server,
@@ -137,7 +122,7 @@ export function addConsensusShardService(
         const envelope = create(CertificateEnvelopeSchema, {
           certificate: request.certificate,
           blobs: blobs.map((b, i) => ({
-            header: headerToProto(b.header),
+            header: blobHeaderToProto(b.header),
             inclusion: request.blobs[i]!.inclusion,
           })),
           batchBlobCount: certificate.batchHeader.blobCount,

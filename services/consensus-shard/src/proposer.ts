@@ -8,6 +8,7 @@
  * Only after the publish ack are the envelopes acked and the blobs set CONFIRMED.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { blobHeaderFromProto, certificateFromProto, inclusionFromProto } from "@tributary/proto";
 import { BlockSchema } from "@tributary/proto/tributary/consensus/v1/consensus";
 import {
   type CertificateEnvelope,
@@ -22,7 +23,7 @@ import { type AcceptedBlob, checkCertifiedBlobs } from "./envelopeCheck.ts";
 import type { EpochSource } from "./epochSource.ts";
 import { blocksSubject, certsStream, certsSubject, type LaneNames } from "./lane.ts";
 import type { ConsensusShardMetrics } from "./metrics.ts";
-import { blobHeaderFromProto, blockToProto, certificateFromProto, inclusionFromProto } from "./protoCodec.ts";
+import { blockToProto } from "./protoCodec.ts";
 import type { StatusWriter } from "./statusWriter.ts";
 
 export type ProposerOptions = {

@@ -7,12 +7,13 @@
  * - expires_at_ms: timestamp + retention once CONFIRMED (0 for permanent blobs or before).
  */
 import { fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
+import { blobHeaderToProto } from "@tributary/proto";
 import { BlobStatus } from "@tributary/proto/tributary/common/v1/blob";
 import { BlobInclusionSchema, CertificateSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import type { GetBlobStatusResponseSchema } from "@tributary/proto/tributary/disperser/v1/disperser";
 import { decodeBlobHeader, expiresAtMs } from "@tributary/protocol";
 import { BLOB_STATUSES, type BlobRecord, type BlobStatusName, statusRank } from "@tributary/runtime";
-import { fromHex, headerToProto } from "./headerProto.ts";
+import { fromHex } from "./hex.ts";
 
 type StatusResponseInit = MessageInitShape<typeof GetBlobStatusResponseSchema>;
 
@@ -30,7 +31,7 @@ export function statusResponseOf(record: BlobRecord): StatusResponseInit {
   const f = record.fields;
   const out: StatusResponseInit = { status: STATUS_TO_PROTO[record.status] };
   const header = f.header === undefined ? undefined : decodeBlobHeader(fromHex(f.header));
-  if (header !== undefined) out.header = headerToProto(header);
+  if (header !== undefined) out.header = blobHeaderToProto(header);
   if (record.status === "FAILED") {
     out.failure = { code: f.failureCode ?? "", message: f.failureMessage ?? "" };
   }

@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { Code, RpcError } from "@tributary/proto";
+import { blobHeaderFromProto, Code, RpcError } from "@tributary/proto";
 import { EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
 import {
   type BlobHeader,
@@ -27,7 +27,7 @@ import type { Redis } from "ioredis";
 import type { EncodedPublisher } from "./encodedEvents.ts";
 import type { EncoderPool } from "./encoderPool.ts";
 import { DisperserErrorCode, disperserError } from "./errors.ts";
-import { fromHex, headerFromProto, hex } from "./headerProto.ts";
+import { fromHex, hex } from "./hex.ts";
 import type { DisperserMetrics } from "./metrics.ts";
 import {
   computeRequestId,
@@ -172,7 +172,7 @@ export class Dispersal {
     }
     const header = this.checkEncoded(
       req,
-      response.header === undefined ? undefined : headerFromProto(response.header),
+      response.header === undefined ? undefined : blobHeaderFromProto(response.header),
     );
     const blobKey = computeBlobKey(header);
     if (!bytesEqual(blobKey, response.blobKey)) {

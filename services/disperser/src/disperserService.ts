@@ -3,7 +3,14 @@
  * `Dispersal`, `Retrieval`, the status record and the namespace index. Errors go through the
  * service's one table (`toRpcError`); every call is counted by method and status code.
  */
-import { Code, type HandlerContext, implement, RpcError, type ServiceImplementation } from "@tributary/proto";
+import {
+  blobHeaderToProto,
+  Code,
+  type HandlerContext,
+  implement,
+  RpcError,
+  type ServiceImplementation,
+} from "@tributary/proto";
 import { BlobStatus } from "@tributary/proto/tributary/common/v1/blob";
 import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
 import { consensusShardForNamespace, NAMESPACE_BYTES } from "@tributary/protocol";
@@ -12,7 +19,6 @@ import type { Redis } from "ioredis";
 import { STATUS_TO_PROTO, statusResponseOf } from "./blobStatusResponse.ts";
 import type { Dispersal } from "./dispersal.ts";
 import { DisperserErrorCode, disperserError, toRpcError } from "./errors.ts";
-import { headerToProto } from "./headerProto.ts";
 import type { DisperserMetrics } from "./metrics.ts";
 import { listNamespace } from "./namespaceIndex.ts";
 import type { MembershipSource, Retrieval } from "./retrieval.ts";
@@ -82,7 +88,7 @@ export function createDisperserService(
         return {
           blobKey: outcome.blobKey,
           status: STATUS_TO_PROTO[outcome.status],
-          header: headerToProto(outcome.header),
+          header: blobHeaderToProto(outcome.header),
         };
       }),
       getBlobStatus: unary("GetBlobStatus", async (req) => {
@@ -97,7 +103,10 @@ export function createDisperserService(
         checkBlobKey(req.blobKey);
         const { header, data } = await retrieval.retrieve(req.blobKey, ctx.signal);
         yield {
-          part: { case: "start", value: { header: headerToProto(header), totalSize: BigInt(data.length) } },
+          part: {
+            case: "start",
+            value: { header: blobHeaderToProto(header), totalSize: BigInt(data.length) },
+          },
         };
         for (let offset = 0; offset < data.length; offset += RETRIEVE_CHUNK_BYTES) {
           yield {
@@ -132,7 +141,7 @@ export function createDisperserService(
         for (const e of entries) {
           yield {
             blobKey: e.blobKey,
-            ...(e.header === undefined ? {} : { header: headerToProto(e.header) }),
+            ...(e.header === undefined ? {} : { header: blobHeaderToProto(e.header) }),
             consensusShardId: e.shardId,
             blockHeight: e.height,
             indexInBlock: e.indexInBlock,

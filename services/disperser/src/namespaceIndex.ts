@@ -7,7 +7,7 @@
 import { type BlobHeader, decodeBlobHeader } from "@tributary/protocol";
 import type { BlobStatusName, BlobStatusStore } from "@tributary/runtime";
 import type { Redis } from "ioredis";
-import { fromHex, hex } from "./headerProto.ts";
+import { fromHex, hex } from "./hex.ts";
 
 export const INDEX_SLOTS = 2 ** 20;
 

@@ -20,7 +20,7 @@ import {
 import type { BlobStatusStore, Logger } from "@tributary/runtime";
 import { type ColumnFetch, orderHolders, planColumnFetches } from "./columnPlan.ts";
 import { DisperserErrorCode, disperserError } from "./errors.ts";
-import { fromHex, hex } from "./headerProto.ts";
+import { fromHex, hex } from "./hex.ts";
 import type { DisperserMetrics } from "./metrics.ts";
 import type { StorageClient, StorageClients } from "./storageClients.ts";
 

@@ -6,11 +6,15 @@
  * window's worth of copies. Returns the shard's receipt once it has fsynced.
  */
 
-import type { CallOptions, RequestInitOf } from "@tributary/proto";
+import {
+  type CallOptions,
+  type RequestInitOf,
+  type StorageReceipt,
+  storageReceiptFromProto,
+} from "@tributary/proto";
 import type { BlobHeader as BlobHeaderProto } from "@tributary/proto/tributary/common/v1/blob";
 import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { type CommittedSquare, getCell, lineRootProof } from "@tributary/protocol";
-import { receiptFromProto, type StorageReceipt } from "./headerProto.ts";
 import type { StorageClient } from "./storageClients.ts";
 
 /** Chunks never exceed 1 MiB (storage.proto). Cell sizes are powers of two <= 2 KiB, so cells never straddle. */
@@ -75,5 +79,5 @@ export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreReque
 export async function uploadColumns(client: StorageClient, opts: UploadOptions): Promise<StorageReceipt> {
   const response = await client.storeColumns(storeColumnsRequests(opts), opts.call);
   if (response.receipt === undefined) throw new Error("storage shard answered without a receipt");
-  return receiptFromProto(response.receipt);
+  return storageReceiptFromProto(response.receipt);
 }

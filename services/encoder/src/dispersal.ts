@@ -6,7 +6,7 @@
  * valid receipts must reach `requiredColumns(epoch, k)` (>= k, enough to rebuild the blob).
  */
 
-import { RpcError } from "@tributary/proto";
+import { blobHeaderToProto, RpcError, type StorageReceipt } from "@tributary/proto";
 import {
   type BlobHeader,
   bytesEqual,
@@ -26,7 +26,6 @@ import {
 import type { Logger } from "@tributary/runtime";
 import { columnBytes, uploadColumns } from "./columnUpload.ts";
 import { EncoderErrorCode, encoderError } from "./errors.ts";
-import { headerToProto, type StorageReceipt } from "./headerProto.ts";
 import type { EncoderMetrics } from "./metrics.ts";
 import type { SquarePool } from "./squarePool.ts";
 import type { StorageClients } from "./storageClients.ts";
@@ -262,7 +261,7 @@ export class Dispersal {
     ctx: CallContext,
   ): Promise<ShardOutcome[]> {
     const columnsByShard = assignColumns(epoch, key, 2 * header.k);
-    const headerProto = headerToProto(header);
+    const headerProto = blobHeaderToProto(header);
     const timeout = AbortSignal.timeout(this.opts.storeTimeoutMs);
     const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
     const { metrics, storage } = this.modules;

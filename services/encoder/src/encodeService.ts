@@ -2,12 +2,20 @@
  * The Encoder gRPC service: translates EncodeBlob between protobuf and the domain and delegates
  * to `Dispersal`. Errors go through the service's one table (`toRpcError`).
  */
-import { Code, type HandlerContext, implement, type ServiceImplementation } from "@tributary/proto";
+import {
+  blobHeaderFromProto,
+  blobHeaderToProto,
+  Code,
+  FieldRangeError,
+  type HandlerContext,
+  implement,
+  type ServiceImplementation,
+  storageReceiptToProto,
+} from "@tributary/proto";
 import { type EncodeBlobRequest, Encoder } from "@tributary/proto/tributary/encoder/v1/encoder";
 import type { Logger } from "@tributary/runtime";
-import type { Dispersal, EncodeRequest } from "./dispersal.ts";
+import type { Dispersal, EncodeRequest, HeaderRequest } from "./dispersal.ts";
 import { EncoderErrorCode, encoderError, toRpcError } from "./errors.ts";
-import { headerToProto, receiptToProto, toSafeNumber } from "./headerProto.ts";
 import type { EncoderMetrics } from "./metrics.ts";
 
 export type EncodeServiceModules = { logger: Logger; metrics: EncoderMetrics; dispersal: Dispersal };
@@ -27,9 +35,9 @@ export function createEncodeService(modules: EncodeServiceModules): ServiceImple
           metrics.requests.inc({ code: "OK" });
           return {
             blobKey: result.blobKey,
-            header: headerToProto(result.header),
+            header: blobHeaderToProto(result.header),
             storedColumnCount: result.storedColumnCount,
-            receipts: result.receipts.map(receiptToProto),
+            receipts: result.receipts.map(storageReceiptToProto),
           };
         } catch (err) {
           const rpc = toRpcError(err);
@@ -57,21 +65,20 @@ export function encodeRequestFromProto(request: EncodeBlobRequest): EncodeReques
       "blob_key must be empty or 32 bytes",
     );
   }
+  let header: HeaderRequest;
+  try {
+    header = blobHeaderFromProto(h);
+  } catch (err) {
+    // A uint64 beyond 2^53 is a malformed request like any other bad header field.
+    if (err instanceof FieldRangeError) {
+      throw encoderError(EncoderErrorCode.invalidRequest, "invalid_argument", err.message, {
+        field: err.field,
+      });
+    }
+    throw err;
+  }
   return {
-    header: {
-      version: h.version,
-      preset: h.preset,
-      namespace: h.namespace,
-      account: h.account,
-      nonce: h.nonce,
-      timestampMs: toSafeNumber(h.timestampMs),
-      retentionSeconds: toSafeNumber(h.retentionSeconds),
-      epoch: toSafeNumber(h.epoch),
-      size: h.size,
-      k: h.squareWidth,
-      cellSize: h.cellSize,
-      dataRoot: h.dataRoot,
-    },
+    header,
     data: request.data,
     expectedBlobKey: request.blobKey,
   };

@@ -1,26 +1,21 @@
 /**
- * proto <-> domain conversions for the messages the storage shard speaks. Proto uint64 fields are
- * bigint; the protocol library uses safe-integer numbers (nonce stays bigint). Every conversion
- * from the wire validates and throws a StorageError (INVALID_ARGUMENT) naming the field.
+ * The storage shard's checks on wire messages, on top of @tributary/proto's shared conversions:
+ * a missing message, a uint64 beyond 2^53 - 1 or a header the protocol rejects becomes a
+ * StorageError (INVALID_ARGUMENT) naming the field, so a client learns which part to fix.
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type {
-  BlobHeaderSchema,
-  BlobHeader as ProtoBlobHeader,
-} from "@tributary/proto/tributary/common/v1/blob";
-import type {
-  BatchHeaderSchema,
-  BatchHeader as ProtoBatchHeader,
-} from "@tributary/proto/tributary/common/v1/certificate";
-import type {
-  MerkleProofSchema,
-  MerkleProof as ProtoMerkleProof,
-} from "@tributary/proto/tributary/common/v1/proof";
+import {
+  batchHeaderFromProto,
+  blobHeaderFromProto,
+  FieldRangeError,
+  merkleProofFromProto,
+} from "@tributary/proto";
+import type { BlobHeader as ProtoBlobHeader } from "@tributary/proto/tributary/common/v1/blob";
+import type { BatchHeader as ProtoBatchHeader } from "@tributary/proto/tributary/common/v1/certificate";
+import type { MerkleProof as ProtoMerkleProof } from "@tributary/proto/tributary/common/v1/proof";
 import {
   type BatchHeader,
   type BlobHeader,
   type MerkleProof,
-  type NetworkPreset,
   validateBatchHeader,
   validateBlobHeader,
 } from "@tributary/protocol";
@@ -35,30 +30,21 @@ function invalid(
   return storageError(code, "invalid_argument", message, meta, cause);
 }
 
-function safeNumber(v: bigint, field: string): number {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) {
+/** Runs a shared conversion; an out-of-range uint64 is an invalid header whatever message holds it. */
+function convert<T>(fromProto: () => T, fieldName: (field: string) => string = (f) => f): T {
+  try {
+    return fromProto();
+  } catch (err) {
+    if (!(err instanceof FieldRangeError)) throw err;
+    const field = fieldName(err.field);
     throw invalid(StorageErrorCode.invalidHeader, `${field} is out of range`, { field });
   }
-  return Number(v);
 }
 
 /** Converts and validates a wire header (field rules: protocol's validateBlobHeader). */
-export function blobHeaderFromProto(h: ProtoBlobHeader | undefined): BlobHeader {
+export function validBlobHeaderFromProto(h: ProtoBlobHeader | undefined): BlobHeader {
   if (h === undefined) throw invalid(StorageErrorCode.invalidHeader, "Blob header missing");
-  const header: BlobHeader = {
-    version: h.version,
-    preset: h.preset as NetworkPreset["name"],
-    namespace: h.namespace,
-    account: h.account,
-    nonce: h.nonce,
-    timestampMs: safeNumber(h.timestampMs, "timestampMs"),
-    size: h.size,
-    k: h.squareWidth,
-    cellSize: h.cellSize,
-    dataRoot: h.dataRoot,
-    retentionSeconds: safeNumber(h.retentionSeconds, "retentionSeconds"),
-    epoch: safeNumber(h.epoch, "epoch"),
-  };
+  const header = convert(() => blobHeaderFromProto(h));
   try {
     validateBlobHeader(header);
   } catch (err) {
@@ -72,44 +58,18 @@ export function blobHeaderFromProto(h: ProtoBlobHeader | undefined): BlobHeader 
   return header;
 }
 
-export function blobHeaderToProto(h: BlobHeader): MessageInitShape<typeof BlobHeaderSchema> {
-  return {
-    version: h.version,
-    namespace: h.namespace,
-    account: h.account,
-    nonce: h.nonce,
-    timestampMs: BigInt(h.timestampMs),
-    size: h.size,
-    squareWidth: h.k,
-    cellSize: h.cellSize,
-    dataRoot: h.dataRoot,
-    retentionSeconds: BigInt(h.retentionSeconds),
-    epoch: BigInt(h.epoch),
-    preset: h.preset,
-  };
-}
-
-export function merkleProofFromProto(p: ProtoMerkleProof | undefined, field: string): MerkleProof {
+export function requiredMerkleProofFromProto(p: ProtoMerkleProof | undefined, field: string): MerkleProof {
   if (p === undefined) throw invalid(StorageErrorCode.invalidRequest, `${field} missing`, { field });
-  return { index: p.leafIndex, siblings: p.siblings };
+  return merkleProofFromProto(p);
 }
 
-export function merkleProofToProto(p: {
-  index: number;
-  siblings: readonly Uint8Array[];
-}): MessageInitShape<typeof MerkleProofSchema> {
-  return { leafIndex: p.index, siblings: [...p.siblings] };
-}
-
-export function batchHeaderFromProto(h: ProtoBatchHeader | undefined): BatchHeader {
+/** Converts and validates a wire batch header (field rules: protocol's validateBatchHeader). */
+export function validBatchHeaderFromProto(h: ProtoBatchHeader | undefined): BatchHeader {
   if (h === undefined) throw invalid(StorageErrorCode.invalidBatch, "Batch header missing");
-  const header: BatchHeader = {
-    epoch: safeNumber(h.epoch, "batch epoch"),
-    batchRoot: h.batchRoot,
-    blobCount: h.blobCount,
-    createdAtMs: safeNumber(h.createdAtMs, "createdAtMs"),
-    attesterId: h.attesterId,
-  };
+  const header = convert(
+    () => batchHeaderFromProto(h),
+    (f) => (f === "epoch" ? "batch epoch" : f),
+  );
   try {
     validateBatchHeader(header);
   } catch (err) {
@@ -122,5 +82,3 @@ export function batchHeaderFromProto(h: ProtoBatchHeader | undefined): BatchHead
   }
   return header;
 }
-
-export type BatchHeaderInit = MessageInitShape<typeof BatchHeaderSchema>;

@@ -4,9 +4,15 @@
  * unclassified is INTERNAL and logged.
  */
 import { create } from "@bufbuild/protobuf";
-import { addService, type Server, type ServiceHandlers } from "@tributary/proto";
+import {
+  addService,
+  blobHeaderToProto,
+  merkleProofToProto,
+  type Server,
+  type ServiceHandlers,
+  storageReceiptToProto,
+} from "@tributary/proto";
 import { FailureReasonSchema } from "@tributary/proto/tributary/common/v1/blob";
-import { StorageReceiptSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import { CellProofSchema } from "@tributary/proto/tributary/common/v1/proof";
 import {
   type GetColumnResponse,
@@ -19,11 +25,9 @@ import {
 import type { Logger } from "@tributary/runtime";
 import { getErrorCodeOf, StorageErrorCode, storageError, toRpcError } from "./errors.ts";
 import {
-  batchHeaderFromProto,
-  blobHeaderFromProto,
-  blobHeaderToProto,
-  merkleProofFromProto,
-  merkleProofToProto,
+  requiredMerkleProofFromProto,
+  validBatchHeaderFromProto,
+  validBlobHeaderFromProto,
 } from "./protoConvert.ts";
 import type { Receipt, StorageShard, UploadSession } from "./storageShard.ts";
 
@@ -46,7 +50,7 @@ export function createStorageServiceHandlers(
   return {
     async storeColumns(requests) {
       try {
-        return { receipt: toReceipt(await receiveColumns(shard, requests)) };
+        return { receipt: storageReceiptToProto(await receiveColumns(shard, requests)) };
       } catch (err) {
         return rejected(err);
       }
@@ -97,7 +101,7 @@ export function createStorageServiceHandlers(
     },
 
     async signBatch(request) {
-      const batch = batchHeaderFromProto(request.batchHeader);
+      const batch = validBatchHeaderFromProto(request.batchHeader);
       const signed = await shard.signBatch(
         batch,
         request.blobs.map((b) => ({ blobKey: b.blobKey, columns: b.columns })),
@@ -107,7 +111,7 @@ export function createStorageServiceHandlers(
 
     async repairColumn(request) {
       try {
-        const header = blobHeaderFromProto(request.header);
+        const header = validBlobHeaderFromProto(request.header);
         const announced = request.column;
         if (announced === undefined) {
           throw storageError(
@@ -123,14 +127,14 @@ export function createStorageServiceHandlers(
             {
               column: announced.column,
               columnRoot: announced.columnRoot,
-              rootProof: merkleProofFromProto(announced.rootProof, "column.rootProof"),
+              rootProof: requiredMerkleProofFromProto(announced.rootProof, "column.rootProof"),
               data: request.data,
             },
           ],
           "repair",
         );
         logger.info("Repaired column stored", { blobKey: hexOf(request.blobKey), column: announced.column });
-        return { receipt: toReceipt(receipt) };
+        return { receipt: storageReceiptToProto(receipt) };
       } catch (err) {
         return rejected(err);
       }
@@ -159,14 +163,14 @@ async function receiveColumns(
       case "open": {
         if (session !== undefined) throw malformed("Open sent twice");
         const open = part.value;
-        const header = blobHeaderFromProto(open.header);
+        const header = validBlobHeaderFromProto(open.header);
         session = await shard.beginUpload(
           header,
           open.blobKey,
           open.columns.map((c) => ({
             column: c.column,
             columnRoot: c.columnRoot,
-            rootProof: merkleProofFromProto(c.rootProof, `columns[${c.column}].rootProof`),
+            rootProof: requiredMerkleProofFromProto(c.rootProof, `columns[${c.column}].rootProof`),
           })),
         );
         break;
@@ -205,16 +209,6 @@ function* cellBatches(cells: readonly Uint8Array[]): Generator<GetColumnResponse
     });
     first = end;
   }
-}
-
-function toReceipt(r: Receipt) {
-  return create(StorageReceiptSchema, {
-    blobKey: r.blobKey,
-    shardId: r.shardId,
-    epoch: BigInt(r.epoch),
-    columns: r.columns,
-    storedAtMs: BigInt(r.storedAtMs),
-  });
 }
 
 function malformed(message: string) {

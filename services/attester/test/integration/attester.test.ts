@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { batchHeaderFromProto, blobHeaderFromProto, blobHeaderToProto } from "@tributary/proto";
 import { BlobInclusionSchema, CertificateSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import { CertificateEnvelopeSchema, EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
 import {
@@ -26,7 +27,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Attester } from "../../src/attester.ts";
 import { certsStream, encodedStream, encodedSubject } from "../../src/lane.ts";
 import { createStandaloneAttesterMetrics } from "../../src/metrics.ts";
-import { batchHeaderFromProto, blobHeaderFromProto, blobHeaderToProto } from "../../src/protoCodec.ts";
 import { GrpcBatchSigner } from "../../src/storageSigner.ts";
 import { type FakeStorageShard, startFakeStorageShard } from "../support/fakeStorageShard.ts";
 import { keyedMember, testEpoch, testHeader } from "../support/fixtures.ts";

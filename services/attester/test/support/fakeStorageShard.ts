@@ -5,11 +5,10 @@
  * FAILED_PRECONDITION when told to (standing in for "I do not hold my columns"). It does not
  * store anything. Replace with the real shard in e2e tests.
  */
-import { addService, Code, RpcError } from "@tributary/proto";
+import { addService, batchHeaderFromProto, Code, RpcError } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { batchRoot, batchSigningMessage, bytesEqual, sign } from "@tributary/protocol";
 import { createGrpcServer, createLogger, type GrpcServer } from "@tributary/runtime";
-import { batchHeaderFromProto } from "../../src/protoCodec.ts";
 
 export type FakeStorageShard = {
   readonly endpoint: string;

@@ -5,9 +5,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { BlobHeaderSchema } from "@tributary/proto/tributary/common/v1/blob";
+import { blobHeaderToProto, certificateToProto, inclusionToProto } from "@tributary/proto";
 import { BlobInclusionSchema } from "@tributary/proto/tributary/common/v1/certificate";
-import { MerkleProofSchema } from "@tributary/proto/tributary/common/v1/proof";
 import { CertificateEnvelopeSchema, FinalityEventSchema } from "@tributary/proto/tributary/events/v1/events";
 import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
 import {
@@ -42,7 +41,6 @@ import {
 } from "../../src/lane.ts";
 import { createStandaloneConsensusShardMetrics } from "../../src/metrics.ts";
 import { Proposer } from "../../src/proposer.ts";
-import { certificateToProto } from "../../src/protoCodec.ts";
 import { StatusWriter } from "../../src/statusWriter.ts";
 import { verifyFinality } from "../../src/voteAggregator.ts";
 import { certify, type TestNetwork, testHeader, testNetwork } from "../support/fixtures.ts";
@@ -72,22 +70,6 @@ async function waitFor<T>(
   }
 }
 
-const toProtoHeader = (h: BlobHeader) =>
-  create(BlobHeaderSchema, {
-    version: h.version,
-    namespace: h.namespace,
-    account: h.account,
-    nonce: h.nonce,
-    timestampMs: BigInt(h.timestampMs),
-    size: h.size,
-    squareWidth: h.k,
-    cellSize: h.cellSize,
-    dataRoot: h.dataRoot,
-    retentionSeconds: BigInt(h.retentionSeconds),
-    epoch: BigInt(h.epoch),
-    preset: h.preset,
-  });
-
 describe("consensus shard (real NATS and Redis)", () => {
   let nc: NatsConnection;
   let jsm: JetStreamManager;
@@ -115,12 +97,7 @@ describe("consensus shard (real NATS and Redis)", () => {
   /** Certifies `headers`, records them in Redis as the attester would, publishes the envelope. */
   async function submit(lane: LaneNames, net: TestNetwork, headers: BlobHeader[], signers = [0, 1, 2]) {
     const { certificate, keys, proofs } = certify(net, headers, signers);
-    const inclusions = proofs.map((p, i) =>
-      create(BlobInclusionSchema, {
-        blobIndex: i,
-        proof: create(MerkleProofSchema, { leafIndex: p.index, siblings: [...p.siblings] }),
-      }),
-    );
+    const inclusions = proofs.map((p, i) => inclusionToProto({ blobIndex: i, proof: p }));
     for (const [i, key] of keys.entries()) {
       const k = blobStatusKey(key);
       redisKeys.push(k, `tributary:ns:${Buffer.from(headers[i]!.namespace).toString("hex")}:${SHARD}`);
@@ -138,7 +115,7 @@ describe("consensus shard (real NATS and Redis)", () => {
     }
     const envelope = create(CertificateEnvelopeSchema, {
       certificate: certificateToProto(certificate),
-      blobs: headers.map((h, i) => ({ header: toProtoHeader(h), inclusion: inclusions[i]! })),
+      blobs: headers.map((h, i) => ({ header: blobHeaderToProto(h), inclusion: inclusions[i]! })),
       batchBlobCount: headers.length,
     });
     await nc.jetstream().publish(certsSubject(lane, SHARD), toBinary(CertificateEnvelopeSchema, envelope));

@@ -4,7 +4,7 @@
  * against the data root; rejections; SignBatch; RepairColumn; a restart from disk.
  */
 import { create } from "@bufbuild/protobuf";
-import { Code, createClient, RpcError, type ServiceClient } from "@tributary/proto";
+import { blobHeaderToProto, Code, createClient, RpcError, type ServiceClient } from "@tributary/proto";
 import {
   StorageShard as StorageShardService,
   type StoreColumnsRequest,
@@ -23,7 +23,6 @@ import { createGrpcServer, type GrpcServer } from "@tributary/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ColumnStore } from "../../src/columnStore.ts";
 import { createStandaloneStorageShardMetrics } from "../../src/metrics.ts";
-import { blobHeaderToProto } from "../../src/protoConvert.ts";
 import { addStorageService } from "../../src/storageService.ts";
 import { StorageShard } from "../../src/storageShard.ts";
 import { makeBlob, makeEpoch, silentLogger, type TestBlob, tempDir } from "../fixtures/fixtures.ts";
