@@ -15,6 +15,7 @@ export {
   ServerCredentials,
   type ServerOptions,
 } from "@grpc/grpc-js";
+export { ClientPool } from "./clientPool.ts";
 export {
   type BlobInclusion,
   batchHeaderFromProto,

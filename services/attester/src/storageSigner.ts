@@ -2,31 +2,22 @@
  * The gRPC side of `BatchSigner`: StorageShard.SignBatch over one cached channel per storage
  * shard endpoint. Translates proto <-> domain only; decisions live in certifier.ts.
  */
-import { batchHeaderToProto, createClient, type ServiceClient } from "@tributary/proto";
+import { batchHeaderToProto, ClientPool } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { grpcClientOptions } from "@tributary/runtime";
 import type { BatchPlan, ShardSignRequest } from "./batchPlan.ts";
 import type { BatchSigner } from "./certifier.ts";
 
 export class GrpcBatchSigner implements BatchSigner {
-  private readonly clients = new Map<string, ServiceClient<typeof StorageShard>>();
-
-  private client(endpoint: string): ServiceClient<typeof StorageShard> {
-    let client = this.clients.get(endpoint);
-    if (client === undefined) {
-      // SignBatch messages are small (32 bytes + columns per blob): default message limits suffice.
-      client = createClient(StorageShard, endpoint, { channelOptions: grpcClientOptions() });
-      this.clients.set(endpoint, client);
-    }
-    return client;
-  }
+  // SignBatch messages are small (32 bytes + columns per blob): default message limits suffice.
+  private readonly clients = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
 
   async signBatch(
     plan: BatchPlan,
     request: ShardSignRequest,
     opts: { readonly timeoutMs: number; readonly signal: AbortSignal },
   ): Promise<Uint8Array> {
-    const response = await this.client(request.endpoint).signBatch(
+    const response = await this.clients.get(request.endpoint).signBatch(
       {
         batchHeader: batchHeaderToProto(plan.header),
         blobs: request.blobs.map((b) => ({ blobKey: b.blobKey, columns: [...b.columns] })),
@@ -43,7 +34,6 @@ export class GrpcBatchSigner implements BatchSigner {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.$close();
-    this.clients.clear();
+    this.clients.close();
   }
 }

@@ -2,7 +2,9 @@
  * Disperser process: parses config, wires the pieces, handles signals. Nothing else.
  *   node services/disperser/src/main.ts   (env TRIBUTARY_DISPERSER_*, or --config file.json)
  */
+import { ClientPool } from "@tributary/proto";
 import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
+import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   BlobStatusStore,
   connectNats,
@@ -10,6 +12,7 @@ import {
   createGrpcServer,
   createLogger,
   createMetrics,
+  grpcClientOptions,
   loadConfig,
   MembershipView,
   runService,
@@ -24,7 +27,6 @@ import { HealthService } from "./grpcHealth.ts";
 import { addReflection } from "./grpcReflection.ts";
 import { createDisperserMetrics } from "./metrics.ts";
 import { Retrieval } from "./retrieval.ts";
-import { StorageClients } from "./storageClients.ts";
 
 const config = loadConfig(disperserConfigSchema, { service: DISPERSER_SERVICE, argv: process.argv.slice(2) });
 const logger = createLogger({ service: DISPERSER_SERVICE, level: config.log.level });
@@ -64,7 +66,9 @@ runService({
       maxMessageBytes: config.grpc.maxMessageBytes,
     });
     addCloser({ name: "encoders", close: () => encoders.close() });
-    const storage = new StorageClients({ maxMessageBytes: config.grpc.maxMessageBytes });
+    const storage = new ClientPool(StorageShard, {
+      channelOptions: grpcClientOptions({ maxMessageBytes: config.grpc.maxMessageBytes }),
+    });
     addCloser({ name: "storage-clients", close: () => storage.close() });
     membership.onChange((epoch) => storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint))));
 

@@ -6,6 +6,9 @@
  * at k good columns, rebuild with `decodeBlob` (which re-checks the whole square against the
  * data root) and return the blob.
  */
+
+import type { ClientPool, ServiceClient } from "@tributary/proto";
+import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   type BlobHeader,
   cellOffset,
@@ -22,7 +25,6 @@ import { type ColumnFetch, orderHolders, planColumnFetches } from "./columnPlan.
 import { DisperserErrorCode, disperserError } from "./errors.ts";
 import { fromHex, hex } from "./hex.ts";
 import type { DisperserMetrics } from "./metrics.ts";
-import type { StorageClient, StorageClients } from "./storageClients.ts";
 
 /** The membership the disperser reads: runtime's MembershipView, or fixed epochs in tests. */
 export interface MembershipSource {
@@ -37,7 +39,7 @@ export type RetrievalModules = {
   metrics: DisperserMetrics;
   store: BlobStatusStore;
   membership: MembershipSource;
-  storage: StorageClients;
+  storage: ClientPool<typeof StorageShard>;
 };
 
 export interface RetrievedBlob {
@@ -185,7 +187,7 @@ export class Retrieval {
  * proven in the header's data root by the root proof sent with it.
  */
 export async function readColumn(
-  client: StorageClient,
+  client: ServiceClient<typeof StorageShard>,
   blobKey: Uint8Array,
   column: number,
   header: BlobHeader,

@@ -9,13 +9,13 @@
 import {
   type CallOptions,
   type RequestInitOf,
+  type ServiceClient,
   type StorageReceipt,
   storageReceiptFromProto,
 } from "@tributary/proto";
 import type { BlobHeader as BlobHeaderProto } from "@tributary/proto/tributary/common/v1/blob";
 import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { type CommittedSquare, getCell, lineRootProof } from "@tributary/protocol";
-import type { StorageClient } from "./storageClients.ts";
 
 /** Chunks never exceed 1 MiB (storage.proto). Cell sizes are powers of two <= 2 KiB, so cells never straddle. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
@@ -76,7 +76,10 @@ export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreReque
 }
 
 /** Streams the columns to one shard and returns its receipt (checked by the caller). */
-export async function uploadColumns(client: StorageClient, opts: UploadOptions): Promise<StorageReceipt> {
+export async function uploadColumns(
+  client: ServiceClient<typeof StorageShard>,
+  opts: UploadOptions,
+): Promise<StorageReceipt> {
   const response = await client.storeColumns(storeColumnsRequests(opts), opts.call);
   if (response.receipt === undefined) throw new Error("storage shard answered without a receipt");
   return storageReceiptFromProto(response.receipt);

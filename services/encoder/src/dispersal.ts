@@ -6,7 +6,8 @@
  * valid receipts must reach `requiredColumns(epoch, k)` (>= k, enough to rebuild the blob).
  */
 
-import { blobHeaderToProto, RpcError, type StorageReceipt } from "@tributary/proto";
+import { blobHeaderToProto, type ClientPool, RpcError, type StorageReceipt } from "@tributary/proto";
+import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   type BlobHeader,
   bytesEqual,
@@ -28,7 +29,6 @@ import { columnBytes, uploadColumns } from "./columnUpload.ts";
 import { EncoderErrorCode, encoderError } from "./errors.ts";
 import type { EncoderMetrics } from "./metrics.ts";
 import type { SquarePool } from "./squarePool.ts";
-import type { StorageClients } from "./storageClients.ts";
 
 /** The membership the encoder reads: runtime's MembershipView, or a fixed epoch in tests. */
 export interface MembershipSource {
@@ -78,7 +78,7 @@ export type DispersalModules = {
   logger: Logger;
   metrics: EncoderMetrics;
   membership: MembershipSource;
-  storage: StorageClients;
+  storage: ClientPool<typeof StorageShard>;
   pool: SquarePool;
 };
 

@@ -2,11 +2,14 @@
  * Encoder process: parses config, wires the pieces, handles signals. Nothing else.
  *   node services/encoder/src/main.ts   (env TRIBUTARY_ENCODER_*, or --config file.json)
  */
+import { ClientPool } from "@tributary/proto";
+import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   connectNats,
   createGrpcServer,
   createLogger,
   createMetrics,
+  grpcClientOptions,
   loadConfig,
   MembershipView,
   runService,
@@ -17,7 +20,6 @@ import { Dispersal } from "./dispersal.ts";
 import { createEncodeService } from "./encodeService.ts";
 import { createEncoderMetrics } from "./metrics.ts";
 import { SquarePool } from "./squarePool.ts";
-import { StorageClients } from "./storageClients.ts";
 
 const config = loadConfig(encoderConfigSchema, { service: ENCODER_SERVICE, argv: process.argv.slice(2) });
 const logger = createLogger({ service: ENCODER_SERVICE, level: config.log.level });
@@ -43,7 +45,9 @@ runService({
     });
     addCloser({ name: "membership", close: () => membership.close() });
 
-    const storage = new StorageClients({ maxMessageBytes: config.grpc.maxMessageBytes });
+    const storage = new ClientPool(StorageShard, {
+      channelOptions: grpcClientOptions({ maxMessageBytes: config.grpc.maxMessageBytes }),
+    });
     addCloser({ name: "storage-clients", close: () => storage.close() });
     membership.onChange((epoch) => {
       storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint)));

@@ -4,23 +4,14 @@
  * Translates proto -> domain only; verification lives in cellSampler.ts.
  */
 
-import { createClient, type ServiceClient } from "@tributary/proto";
+import { ClientPool } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import type { CellCoordinate } from "@tributary/protocol";
 import { grpcClientOptions } from "@tributary/runtime";
 import { type CellAnswer, type CellFetcher, SamplerErrorCode } from "./cellSampler.ts";
 
 export class GrpcCellFetcher implements CellFetcher {
-  private readonly clients = new Map<string, ServiceClient<typeof StorageShard>>();
-
-  private client(endpoint: string): ServiceClient<typeof StorageShard> {
-    let client = this.clients.get(endpoint);
-    if (client === undefined) {
-      client = createClient(StorageShard, endpoint, { channelOptions: grpcClientOptions() });
-      this.clients.set(endpoint, client);
-    }
-    return client;
-  }
+  private readonly clients = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
 
   async fetchCells(
     endpoint: string,
@@ -32,7 +23,7 @@ export class GrpcCellFetcher implements CellFetcher {
     const requests = cells.map((c, i) => ({ requestId: BigInt(i), blobKey, row: c.row, column: c.column }));
     try {
       let received = 0;
-      for await (const response of this.client(endpoint).sampleCells(requests, {
+      for await (const response of this.clients.get(endpoint).sampleCells(requests, {
         timeoutMs: opts.timeoutMs,
         signal: opts.signal,
       })) {
@@ -64,7 +55,6 @@ export class GrpcCellFetcher implements CellFetcher {
   }
 
   close(): void {
-    for (const c of this.clients.values()) c.$close();
-    this.clients.clear();
+    this.clients.close();
   }
 }

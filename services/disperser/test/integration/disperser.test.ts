@@ -9,10 +9,19 @@
  */
 import { randomBytes } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
-import { Client, Code, createClient, credentials, RpcError, type ServiceClient } from "@tributary/proto";
+import {
+  Client,
+  ClientPool,
+  Code,
+  createClient,
+  credentials,
+  RpcError,
+  type ServiceClient,
+} from "@tributary/proto";
 import { BlobStatus } from "@tributary/proto/tributary/common/v1/blob";
 import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
 import { EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
+import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   BlobStatusStore,
   blobStatusKey,
@@ -42,7 +51,6 @@ import { createStandaloneDisperserMetrics, type DisperserMetrics } from "../../s
 import { namespaceIndexKey } from "../../src/namespaceIndex.ts";
 import { computeRequestId, validateDisperseRequest } from "../../src/requestValidation.ts";
 import { Retrieval } from "../../src/retrieval.ts";
-import { StorageClients } from "../../src/storageClients.ts";
 
 const MiB = 1024 * 1024;
 const run = randomBytes(4).toString("hex");
@@ -80,7 +88,7 @@ describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test stora
   let client: ServiceClient<typeof Disperser>;
   let metrics: DisperserMetrics;
   let encoders: EncoderPool;
-  let storage: StorageClients;
+  let storage: ClientPool<typeof StorageShard>;
   const redisKeys = new Set<string>();
 
   async function disperse(data: Uint8Array, retentionSeconds = 3600n) {
@@ -132,7 +140,7 @@ describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test stora
     const store = new BlobStatusStore(redis.redis);
     // A dead encoder first: DisperseBlob must retry the live one on UNAVAILABLE.
     encoders = new EncoderPool({ endpoints: ["127.0.0.1:1", encoder.endpoint] });
-    storage = new StorageClients();
+    storage = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
     const dispersal = new Dispersal(
       { ...validation, encodeTimeoutMs: 30_000, publishTimeoutMs: 5000, requestTtlSeconds: 600 },
       { logger: silentLogger, metrics, redis: redis.redis, store, encoders, publisher },

@@ -4,13 +4,14 @@
  * shards (see memoryStorageShard.ts). Used by the encoder's and the disperser's integration tests.
  */
 import { Writable } from "node:stream";
+import { ClientPool } from "@tributary/proto";
+import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import type { EpochMembership } from "@tributary/protocol";
-import { createGrpcServer, createLogger, type GrpcServer } from "@tributary/runtime";
+import { createGrpcServer, createLogger, type GrpcServer, grpcClientOptions } from "@tributary/runtime";
 import { Dispersal, type MembershipSource } from "../../src/dispersal.ts";
 import { createEncodeService } from "../../src/encodeService.ts";
 import { createStandaloneEncoderMetrics, type EncoderMetrics } from "../../src/metrics.ts";
 import { SquarePool } from "../../src/squarePool.ts";
-import { StorageClients } from "../../src/storageClients.ts";
 import { MemoryStorageShard } from "./memoryStorageShard.ts";
 import { testEpoch } from "./testEpoch.ts";
 
@@ -53,7 +54,7 @@ export async function startEncoder(
   opts: { maxBlobBytes?: number; storeTimeoutMs?: number } = {},
 ): Promise<EncoderHarness> {
   const metrics = createStandaloneEncoderMetrics();
-  const storage = new StorageClients();
+  const storage = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
   const dispersal = new Dispersal(
     {
       preset: "devnet",
