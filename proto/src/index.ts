@@ -71,4 +71,12 @@ export {
   type ServiceImplementation,
   type UnaryHandler,
 } from "./grpcServer.ts";
-export { Code, INTERNAL_ERROR_DETAILS, RpcError, type RpcErrorOptions, toStatusObject } from "./rpcError.ts";
+export {
+  Code,
+  INTERNAL_ERROR_DETAILS,
+  RpcError,
+  type RpcErrorOptions,
+  rpcErrorMapper,
+  type TableStatus,
+  toStatusObject,
+} from "./rpcError.ts";

@@ -86,3 +86,31 @@ export function fromServiceError(err: unknown): RpcError {
   }
   return new RpcError(status.INTERNAL, err instanceof Error ? err.message : String(err), { cause: err });
 }
+
+/**
+ * A status chosen by a service's error table. Metadata is described by shape only: the table may
+ * build it with another copy of grpc-js, whose Metadata fails grpc-js's instanceof checks here.
+ */
+export interface TableStatus {
+  readonly code: Code;
+  readonly details: string;
+  readonly metadata: { getMap(): Record<string, string | Buffer> };
+}
+
+/**
+ * Builds a service's `mapError` (ImplementOptions) from its error table: `toStatus` gives the
+ * status of an error the table classifies and undefined for anything else, which then reaches the
+ * client as INTERNAL. An RpcError passes through as thrown, so the mapper can also label metrics.
+ */
+export function rpcErrorMapper(
+  toStatus: (err: unknown) => TableStatus | undefined,
+): (err: unknown) => RpcError | undefined {
+  return (err) => {
+    if (err instanceof RpcError) return err;
+    const result = toStatus(err);
+    if (result === undefined) return undefined;
+    const metadata = new Metadata();
+    for (const [key, value] of Object.entries(result.metadata.getMap())) metadata.set(key, value);
+    return new RpcError(result.code, result.details, { metadata, cause: err });
+  };
+}

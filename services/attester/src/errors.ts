@@ -2,8 +2,8 @@
  * The attester's error codes and its one mapping to what a gRPC client sees (through runtime's
  * single table, `toGrpcStatus`). Anything unclassified is INTERNAL, never UNKNOWN.
  */
-import { Metadata, RpcError } from "@tributary/proto";
-import { type ErrorKind, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { rpcErrorMapper } from "@tributary/proto";
+import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 
 export const AttesterErrorCode = {
   /** An encoded blob's header fails validation: the blob goes FAILED with this code. */
@@ -34,11 +34,5 @@ export function attesterError(
   return new AttesterError({ ...meta, code, kind }, message);
 }
 
-/** `mapError` for the proto adapter: ServiceError -> RpcError with the runtime table's status. */
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);

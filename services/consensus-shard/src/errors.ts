@@ -2,8 +2,8 @@
  * The consensus shard's error codes and its one mapping to what a gRPC client sees (runtime's
  * single table, `toGrpcStatus`). Anything unclassified is INTERNAL, never UNKNOWN.
  */
-import { Metadata, RpcError } from "@tributary/proto";
-import { type ErrorKind, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { rpcErrorMapper } from "@tributary/proto";
+import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 
 export const ConsensusErrorCode = {
   invalidRequest: "CONSENSUS_ERROR_INVALID_REQUEST",
@@ -30,10 +30,5 @@ export function consensusError(
   return new ConsensusError({ ...meta, code, kind }, message);
 }
 
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);

@@ -8,8 +8,8 @@
  *   is the network's; PERMISSION_DENIED fits per-account tiers once auth lands, issue #6);
  * - `auth` present: FAILED_PRECONDITION, authentication is not enabled on this disperser.
  */
-import { Metadata, RpcError } from "@tributary/proto";
-import { type ErrorKind, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { rpcErrorMapper } from "@tributary/proto";
+import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 
 export const DisperserErrorCode = {
   /** Malformed or invalid request field (namespace, preset, key length, ...). */
@@ -59,12 +59,5 @@ export function disperserError(
   return new DisperserError({ ...meta, code, kind }, message, cause === undefined ? undefined : { cause });
 }
 
-/** ServiceError -> RpcError with the table's status and the code trailer; other errors: undefined. */
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (err instanceof RpcError) return err;
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);

@@ -4,8 +4,8 @@
  * travels to the caller in the `tributary-error-code` trailer. `toRpcError` is the service's
  * `mapError` for the proto adapter; anything unclassified reaches the client as INTERNAL.
  */
-import { Metadata, RpcError } from "@tributary/proto";
-import { type ErrorKind, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { rpcErrorMapper } from "@tributary/proto";
+import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 
 export const EncoderErrorCode = {
   /** The request is malformed: missing header, bad namespace, account, preset or size. */
@@ -37,12 +37,5 @@ export function encoderError(
   return new EncoderError({ ...meta, code, kind }, message, cause === undefined ? undefined : { cause });
 }
 
-/** ServiceError -> RpcError with the table's status and the code trailer; other errors: undefined. */
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (err instanceof RpcError) return err;
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);

@@ -80,6 +80,11 @@ export function toGrpcStatus(err: unknown): GrpcStatusObject {
   return { code: status.INTERNAL, details: INTERNAL_DETAILS, metadata };
 }
 
+/** The table's status of a ServiceError; undefined for anything else (the caller's default applies). */
+export function serviceErrorStatus(err: unknown): GrpcStatusObject | undefined {
+  return err instanceof ServiceError ? toGrpcStatus(err) : undefined;
+}
+
 /** Client side: the `tributary-error-code` of a failed call, if the server sent one. */
 export function getErrorCode(err: unknown): string | undefined {
   const metadata = (err as Partial<GrpcServiceError> | null)?.metadata;

@@ -55,6 +55,7 @@ export {
   getErrorCode,
   ServiceError,
   type ServiceErrorType,
+  serviceErrorStatus,
   toGrpcStatus,
 } from "./grpcStatus.ts";
 export {

@@ -3,9 +3,9 @@
  * (not published). INVALID_ARGUMENT for a malformed key or confidence, NOT_FOUND for a blob whose
  * header is unknown.
  */
-import { addService, Metadata, RpcError, type Server } from "@tributary/proto";
+import { addService, rpcErrorMapper, type Server } from "@tributary/proto";
 import { Sampler } from "@tributary/proto/tributary/sampler/v1/sampler";
-import { type ErrorKind, type Logger, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { type ErrorKind, type Logger, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 import type { BlobSampler } from "./blobSampler.ts";
 
 export const SamplerServiceErrorCode = {
@@ -17,13 +17,8 @@ function samplerError(code: string, kind: ErrorKind, message: string): ServiceEr
   return new ServiceError({ code, kind }, message);
 }
 
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);
 
 export function addSamplerService(server: Server, modules: { logger: Logger; sampler: BlobSampler }): void {
   const logger = modules.logger.child("grpc-sampler");

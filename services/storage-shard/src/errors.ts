@@ -12,8 +12,8 @@
  * `unavailable` mean the timing or state was wrong (retry later, e.g. once the shard has seen
  * the epoch).
  */
-import { Metadata, RpcError } from "@tributary/proto";
-import { type ErrorKind, ServiceError, toGrpcStatus } from "@tributary/runtime";
+import { rpcErrorMapper } from "@tributary/proto";
+import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
 
 export const StorageErrorCode = {
   /** Malformed request or stream (missing Open, chunk out of order, bad lengths). */
@@ -63,18 +63,8 @@ export function storageError(
   return new StorageError({ ...meta, code, kind }, message, cause === undefined ? undefined : { cause });
 }
 
-/**
- * The service's `mapError` for the proto adapter: a ServiceError becomes an RpcError with the
- * status from runtime's table and the code trailer; anything else is left to the adapter
- * (INTERNAL with a safe message).
- */
-export function toRpcError(err: unknown): RpcError | undefined {
-  if (!(err instanceof ServiceError)) return undefined;
-  const status = toGrpcStatus(err);
-  const metadata = new Metadata();
-  for (const [key, values] of Object.entries(status.metadata.getMap())) metadata.set(key, values);
-  return new RpcError(status.code, status.details, { metadata, cause: err });
-}
+/** ServiceError -> RpcError through runtime's one status table (code in the trailer); others: INTERNAL. */
+export const toRpcError = rpcErrorMapper(serviceErrorStatus);
 
 /** The `STORAGE_ERROR_*` code of a storage error, or undefined for anything else. */
 export function getErrorCodeOf(err: unknown): string | undefined {

@@ -7,6 +7,7 @@ import {
   type ErrorKind,
   getErrorCode,
   ServiceError,
+  serviceErrorStatus,
   toGrpcStatus,
 } from "../../src/grpcStatus.ts";
 
@@ -31,6 +32,12 @@ describe("toGrpcStatus", () => {
     expect(s.code).toBe(status.INTERNAL);
     expect(s.details).toBe("Internal error");
     expect(getErrorCode({ metadata: new Metadata() })).toBeUndefined();
+  });
+
+  it("serviceErrorStatus classifies ServiceErrors only, leaving the rest to the caller", () => {
+    const err = new ServiceError({ code: "X_ERROR_GONE", kind: "not_found" }, "gone");
+    expect(serviceErrorStatus(err)?.code).toBe(status.NOT_FOUND);
+    expect(serviceErrorStatus(new Error("boom"))).toBeUndefined();
   });
 
   it("never yields UNKNOWN or OK, whatever is thrown", () => {
