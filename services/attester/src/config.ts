@@ -6,8 +6,8 @@
 import {
   adminConfigSchema,
   grpcServerConfigSchema,
+  laneNatsConfigSchema,
   logConfigSchema,
-  natsConfigSchema,
   redisConfigSchema,
 } from "@tributary/runtime";
 import { z } from "zod";
@@ -67,15 +67,7 @@ export const attesterConfigSchema = z.strictObject({
     .nonnegative()
     .default(30_000)
     .describe("How long to wait at start for an epoch membership in NATS KV"),
-  nats: natsConfigSchema.extend({
-    subjectRoot: z.string().min(1).default("tributary").describe("Root of the publishing-lane subjects"),
-    streamPrefix: z
-      .string()
-      .min(1)
-      .default("TRIBUTARY")
-      .describe("Prefix of the publishing-lane stream names"),
-    replicas: z.number().int().min(1).max(5).default(1).describe("Stream replicas (1 devnet, 3 cluster)"),
-  }),
+  nats: laneNatsConfigSchema,
   redis: redisConfigSchema,
   grpc: grpcServerConfigSchema.extend({
     port: z.number().int().min(0).max(65535).default(7400).describe("gRPC port; 0 picks a free port"),

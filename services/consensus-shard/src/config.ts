@@ -6,8 +6,8 @@
 import {
   adminConfigSchema,
   grpcServerConfigSchema,
+  laneNatsConfigSchema,
   logConfigSchema,
-  natsConfigSchema,
   redisConfigSchema,
 } from "@tributary/runtime";
 import { z } from "zod";
@@ -51,15 +51,8 @@ export const consensusShardConfigSchema = z.strictObject({
     ),
   blobInfoRetryMs: z.number().int().positive().default(250).describe("Pause between those retries"),
   membershipWaitMs: z.number().int().nonnegative().default(30_000).describe("Wait at start for a membership"),
-  nats: natsConfigSchema.extend({
-    subjectRoot: z.string().min(1).default("tributary").describe("Root of the publishing-lane subjects"),
-    streamPrefix: z
-      .string()
-      .min(1)
-      .default("TRIBUTARY")
-      .describe("Prefix of the publishing-lane stream names"),
+  nats: laneNatsConfigSchema.extend({
     leaseBucket: z.string().min(1).default("tributary_leases").describe("KV bucket of the leader leases"),
-    replicas: z.number().int().min(1).max(5).default(1).describe("Stream replicas (1 devnet, 3 cluster)"),
   }),
   redis: redisConfigSchema,
   grpc: grpcServerConfigSchema.extend({

@@ -101,6 +101,7 @@ export {
   type EnsureStreamConfig,
   ensureKv,
   ensureStream,
+  laneNatsConfigSchema,
   type NatsHandle,
   type NatsModules,
   type NatsOptions,

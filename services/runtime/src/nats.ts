@@ -22,6 +22,16 @@ export const natsConfigSchema = z.strictObject({
   servers: z.array(z.string()).default(["nats://127.0.0.1:4222"]).describe("NATS server URLs"),
 });
 
+/**
+ * `nats` of a service on the JetStream publishing lane (attester, consensus shards, sampler):
+ * every one of them must agree on the subject root and stream prefix to find each other's streams.
+ */
+export const laneNatsConfigSchema = natsConfigSchema.extend({
+  subjectRoot: z.string().min(1).default("tributary").describe("Root of the publishing-lane subjects"),
+  streamPrefix: z.string().min(1).default("TRIBUTARY").describe("Prefix of the publishing-lane stream names"),
+  replicas: z.number().int().min(1).max(5).default(1).describe("Stream replicas (1 devnet, 3 cluster)"),
+});
+
 export type NatsOptions = {
   servers: string | string[];
   /** Connection name shown by the server (`nats server report connections`). */

@@ -5,8 +5,8 @@
 import {
   adminConfigSchema,
   grpcServerConfigSchema,
+  laneNatsConfigSchema,
   logConfigSchema,
-  natsConfigSchema,
   redisConfigSchema,
 } from "@tributary/runtime";
 import { z } from "zod";
@@ -35,15 +35,7 @@ export const samplerConfigSchema = z.strictObject({
     .describe("Retries while a blob's header is unknown"),
   headerRetryMs: z.number().int().positive().default(500).describe("Pause between those retries"),
   membershipWaitMs: z.number().int().nonnegative().default(30_000).describe("Wait at start for a membership"),
-  nats: natsConfigSchema.extend({
-    subjectRoot: z.string().min(1).default("tributary").describe("Root of the publishing-lane subjects"),
-    streamPrefix: z
-      .string()
-      .min(1)
-      .default("TRIBUTARY")
-      .describe("Prefix of the publishing-lane stream names"),
-    replicas: z.number().int().min(1).max(5).default(1).describe("Stream replicas (1 devnet, 3 cluster)"),
-  }),
+  nats: laneNatsConfigSchema,
   redis: redisConfigSchema,
   grpc: grpcServerConfigSchema.extend({
     port: z.number().int().min(0).max(65535).default(7600).describe("gRPC port; 0 picks a free port"),
