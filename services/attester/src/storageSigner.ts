@@ -2,7 +2,7 @@
  * The gRPC side of `BatchSigner`: StorageShard.SignBatch over one cached channel per storage
  * shard endpoint. Translates proto <-> domain only; decisions live in certifier.ts.
  */
-import { batchHeaderToProto, ClientPool } from "@tributary/proto";
+import { batchHeaderToProto, blobHeaderToProto, ClientPool } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import { grpcClientOptions } from "@tributary/runtime";
 import type { BatchPlan, ShardSignRequest } from "./batchPlan.ts";
@@ -20,7 +20,11 @@ export class GrpcBatchSigner implements BatchSigner {
     const response = await this.clients.get(request.endpoint).signBatch(
       {
         batchHeader: batchHeaderToProto(plan.header),
-        blobs: request.blobs.map((b) => ({ blobKey: b.blobKey, columns: [...b.columns] })),
+        blobs: request.blobs.map((b, i) => ({
+          blobKey: b.blobKey,
+          columns: [...b.columns],
+          header: blobHeaderToProto(plan.blobs[i]!.header),
+        })),
       },
       { timeoutMs: opts.timeoutMs, signal: opts.signal },
     );

@@ -104,7 +104,11 @@ export function createStorageServiceHandlers(
       const batch = validBatchHeaderFromProto(request.batchHeader);
       const signed = await shard.signBatch(
         batch,
-        request.blobs.map((b) => ({ blobKey: b.blobKey, columns: b.columns })),
+        request.blobs.map((b) => ({
+          blobKey: b.blobKey,
+          columns: b.columns,
+          ...(b.header === undefined ? {} : { header: validBlobHeaderFromProto(b.header) }),
+        })),
       );
       return { signature: signed.signature, shardId: signed.shardId, epoch: BigInt(signed.epoch) };
     },

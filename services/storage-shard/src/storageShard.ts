@@ -100,7 +100,7 @@ export type SampleResult =
   | { ok: true; cell: Uint8Array; proof: CellProof }
   | { ok: false; code: StorageErrorCode; message: string };
 
-export type BatchBlobRequest = { blobKey: Uint8Array; columns: readonly number[] };
+export type BatchBlobRequest = { blobKey: Uint8Array; columns: readonly number[]; header?: BlobHeader };
 
 export type BatchSignature = { signature: Uint8Array; shardId: string; epoch: number };
 
@@ -356,7 +356,10 @@ export class StorageShard {
     for (let i = 0; i < blobs.length; i++) {
       const { blobKey, columns } = blobs[i]!;
       const info = this.#store.getBlob(blobKey);
-      if (info === undefined) throw missing(blobKey, i, columns);
+      if (info === undefined) {
+        if (await this.#assignedNothing(blobKey, columns, blobs[i]!.header)) continue;
+        throw missing(blobKey, i, columns);
+      }
       const header = decodeBlobHeader(info.header);
       const width = 2 * header.k;
       for (const c of columns) {
@@ -384,6 +387,18 @@ export class StorageShard {
   }
 
   /** The membership of `epoch`, requiring this shard to be a member. */
+  /**
+   * True when this shard's own assignment of a blob it holds nothing of is empty: small blobs
+   * have fewer columns than there are shards. The assignment is recomputed from the header
+   * (after checking it hashes to the key), never taken from the requester's column list.
+   */
+  async #assignedNothing(blobKey: Uint8Array, columns: readonly number[], header: BlobHeader | undefined) {
+    if (header === undefined || columns.length > 0 || !bytesEqual(computeBlobKey(header), blobKey))
+      return false;
+    const epoch = await this.#epochFor(header.epoch);
+    return columnsForShard(epoch, blobKey, 2 * header.k, this.shardId).length === 0;
+  }
+
   async #epochFor(epochNumber: number): Promise<EpochMembership> {
     const epoch = await this.#membership.getEpoch(epochNumber);
     if (epoch === undefined) {

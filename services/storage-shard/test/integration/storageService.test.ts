@@ -325,6 +325,38 @@ describe("StorageShard gRPC service", () => {
     );
   });
 
+  it("signs for a small blob none of whose columns are assigned to it, given the blob's header", async () => {
+    // A 1-byte blob has 2 columns; with 4 shards and r = 2 some shard holds none of them.
+    let tiny = makeBlob(1, { seed: 100 });
+    for (let seed = 101; columnsForShard(epoch, tiny.key, 2, me.id).length > 0; seed++)
+      tiny = makeBlob(1, { seed });
+    const header = blobHeaderToProto(tiny.header);
+    const batch: BatchHeader = {
+      epoch: 1,
+      batchRoot: batchRoot([tiny.key]),
+      blobCount: 1,
+      createdAtMs: 1_700_000_000_000,
+      attesterId: "attester-0",
+    };
+    const batchHeader = { ...batch, epoch: 1n, createdAtMs: BigInt(batch.createdAtMs) };
+    const res = await node.client.signBatch({
+      batchHeader,
+      blobs: [{ blobKey: tiny.key, columns: [], header }],
+    });
+    expect(verifyBatchSignature(epoch, 0, batch, res.signature)).toBe(true);
+    // Without the header, or with one that is not this blob's, the shard cannot know and refuses.
+    for (const blob of [
+      { blobKey: tiny.key, columns: [] },
+      { blobKey: tiny.key, columns: [], header: { ...header, size: 2 } },
+    ]) {
+      await expectRpcError(
+        node.client.signBatch({ batchHeader, blobs: [blob] }),
+        Code.FAILED_PRECONDITION,
+        "STORAGE_ERROR_MISSING_COLUMNS",
+      );
+    }
+  });
+
   it("accepts a repaired column and then signs for the blob", async () => {
     const other = makeBlob(8_000, { seed: 14 });
     const cols = assigned(other);
