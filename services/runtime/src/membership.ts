@@ -71,8 +71,9 @@ export function membershipToJson(m: EpochMembership): MembershipJson {
   };
 }
 
-export function openMembershipBucket(js: JetStreamClient): Promise<KV> {
-  return ensureKv(js, MEMBERSHIP_BUCKET, { history: 5, description: "Tributary epoch membership" });
+/** The membership bucket; another name only for tests that must not touch a running devnet's. */
+export function openMembershipBucket(js: JetStreamClient, bucket = MEMBERSHIP_BUCKET): Promise<KV> {
+  return ensureKv(js, bucket, { history: 5, description: "Tributary epoch membership" });
 }
 
 function decode(value: Uint8Array): EpochMembership {
@@ -126,7 +127,9 @@ export class MembershipView {
         return view;
       }
       if (Date.now() > deadline || opts.signal?.aborted) {
-        throw new Error(`no epoch membership in KV bucket ${MEMBERSHIP_BUCKET} (key ${CURRENT_KEY})`);
+        throw new Error(
+          `no epoch membership in KV bucket ${opts.bucket ?? MEMBERSHIP_BUCKET} (key ${CURRENT_KEY})`,
+        );
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -36,22 +36,16 @@ function epoch(n: number, shards: number): EpochMembership {
 
 describe("membership in NATS KV (real JetStream)", () => {
   let nc: NatsConnection;
-  let saved: Uint8Array | undefined;
+  // A bucket of its own: the shared one may belong to a devnet running on this machine.
+  const bucket = `tributary_membership_test_${randomBytes(4).toString("hex")}`;
   const e1 = epoch(1, 2);
   const e2 = epoch(2, 3);
 
   beforeAll(async () => {
     nc = await connect({ servers: "127.0.0.1:4222" });
-    // The bucket is shared with a devnet that may run on this machine: keep its current value.
-    const kv = await openMembershipBucket(nc.jetstream());
-    saved = (await kv.get("current"))?.value;
   });
   afterAll(async () => {
-    const kv = await openMembershipBucket(nc.jetstream());
-    await kv.delete("epoch.1");
-    await kv.delete("epoch.2");
-    if (saved !== undefined && saved.length > 0) await kv.put("current", saved);
-    else await kv.delete("current");
+    await (await nc.jetstreamManager()).streams.delete(`KV_${bucket}`).catch(() => undefined);
     await nc.drain();
   });
 
@@ -65,9 +59,9 @@ describe("membership in NATS KV (real JetStream)", () => {
   });
 
   it("publishes, loads and follows epoch changes; past epochs stay readable and immutable", async () => {
-    const kv = await openMembershipBucket(nc.jetstream());
+    const kv = await openMembershipBucket(nc.jetstream(), bucket);
     await publishMembership(kv, e1);
-    const view = await MembershipView.open(nc.jetstream(), { waitMs: 2000 });
+    const view = await MembershipView.open(nc.jetstream(), { waitMs: 2000, bucket });
     expect(view.current.epoch).toBe(1);
     const changed = new Promise<EpochMembership>((resolve) => view.onChange(resolve));
     await publishMembership(kv, e2);
