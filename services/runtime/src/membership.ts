@@ -115,9 +115,9 @@ export class MembershipView {
   /** Loads the current epoch; waits up to `waitMs` for one to be published (devnet start-up). */
   static async open(
     js: JetStreamClient,
-    opts: { waitMs?: number; signal?: AbortSignal } = {},
+    opts: { waitMs?: number; signal?: AbortSignal; bucket?: string } = {},
   ): Promise<MembershipView> {
-    const kv = await openMembershipBucket(js);
+    const kv = await openMembershipBucket(js, opts.bucket);
     const deadline = Date.now() + (opts.waitMs ?? 30_000);
     for (;;) {
       const entry = await kv.get(CURRENT_KEY);
