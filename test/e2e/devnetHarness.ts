@@ -1,7 +1,7 @@
 /**
- * Starts a real devnet (`tributary devnet up --fresh`) as a child process for e2e tests, on the
- * NATS and Redis this machine runs (or ones the CLI starts), with its data in a temp directory,
- * and stops it afterwards. The devnet's state file names every process, so a test can kill one.
+ * Starts a real devnet (`tributary devnet up --fresh`) as a child process for e2e tests, with
+ * a NATS (JetStream) and a Redis of its own and its data in a temp directory, and stops all of
+ * it afterwards. The devnet's state file names every process, so a test can kill one.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";

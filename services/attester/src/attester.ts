@@ -5,7 +5,8 @@
  *   2. one CertificateEnvelope per consensus shard owning some of the batch's namespaces is
  *      published (with a publish ack; msgID = batch root + shard, so a retry is deduplicated);
  *   3. the encoded events are acked.
- * A batch that cannot be certified in time is nak'ed (redelivered later): an event is never
+ * A batch below the threshold is retried in place (events kept alive); one that cannot be
+ * processed at all (unknown epoch, publish failure) is nak'ed (redelivered later): an event is never
  * acked without a certificate. An event whose header fails validation marks the blob FAILED
  * (ATTESTER_ERROR_INVALID_HEADER) and is terminated.
  */
@@ -91,6 +92,12 @@ export class Attester {
   private readonly abort = new AbortController();
   private readonly queue: Batch<Pending, JsMsg>[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /**
+   * Batches are certified concurrently but published in the order they were cut, and a batch
+   * that misses the threshold is retried in place rather than released: both keep every
+   * namespace's blobs in the order the disperser acknowledged them.
+   */
+  private readonly publishOrder = new PublishTurnstile();
   private messages: ConsumerMessages | undefined;
   private consumeLoop: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -225,10 +232,13 @@ export class Attester {
   private pump(): void {
     while (this.inFlight.size < this.opts.maxBatchesInFlight && this.queue.length > 0) {
       const batch = this.queue.shift()!;
-      const task = this.process(batch).catch((err: unknown) => {
-        this.logger.error("Batch failed unexpectedly; events released", { err });
-        this.release(batch, this.opts.nakDelayMs);
-      });
+      const turn = this.publishOrder.take();
+      const task = this.process(batch, turn)
+        .catch((err: unknown) => {
+          this.logger.error("Batch failed unexpectedly; events released", { err });
+          this.release(batch, this.opts.nakDelayMs);
+        })
+        .finally(() => this.publishOrder.done(turn));
       this.inFlight.add(task);
       this.modules.metrics.inFlightBatches.set(this.inFlight.size);
       void task.finally(() => {
@@ -243,7 +253,7 @@ export class Attester {
     for (const entry of batch.entries) for (const msg of entry.refs) msg.nak(delayMs);
   }
 
-  private async process(batch: Batch<Pending, JsMsg>): Promise<void> {
+  private async process(batch: Batch<Pending, JsMsg>, turn: number): Promise<void> {
     const { metrics, statusStore, nc } = this.modules;
     let epoch: EpochMembership;
     try {
@@ -271,23 +281,30 @@ export class Attester {
       Math.max(1000, Math.floor(this.opts.ackWaitMs / 3)),
     );
     try {
-      const result = await certifyBatch(plan, epoch, this.opts, {
-        signer: this.modules.signer,
-        logger: this.logger,
-        signal: this.abort.signal,
-      });
-      if (!result.ok) {
+      const certify = () =>
+        certifyBatch(plan, epoch, this.opts, {
+          signer: this.modules.signer,
+          logger: this.logger,
+          signal: this.abort.signal,
+        });
+      let result = await certify();
+      while (!result.ok) {
         metrics.batches.inc({ result: "below_threshold" });
-        this.logger.warn("Batch not certified; events released for redelivery", {
+        if (this.abort.signal.aborted) {
+          this.release(batch, this.opts.nakDelayMs);
+          return;
+        }
+        this.logger.warn("Batch not certified yet; retrying it in place", {
           batchRoot: batchRootHex,
           blobs: plan.blobs.length,
           signers: result.signers,
           rounds: result.rounds,
           reason: result.reason,
         });
-        this.release(batch, this.opts.nakDelayMs);
-        return;
+        await new Promise((r) => setTimeout(r, this.opts.nakDelayMs));
+        result = await certify();
       }
+      await this.publishOrder.wait(turn);
       metrics.timeToCertificate.observe((Date.now() - firstArrival) / 1000);
       const certProto = certificateToProto(result.certificate);
       const certB64 = Buffer.from(toBinary(CertificateSchema, certProto)).toString("base64");
@@ -360,6 +377,32 @@ export class Attester {
       });
     } finally {
       clearInterval(keepAlive);
+    }
+  }
+}
+
+/** Hands out turns in order and lets turn n proceed once every earlier turn is done. */
+class PublishTurnstile {
+  private next = 0;
+  private readonly finished = new Set<number>();
+  private lowest = 0;
+  private readonly waiters = new Map<number, () => void>();
+
+  take(): number {
+    return this.next++;
+  }
+
+  wait(turn: number): Promise<void> {
+    if (turn <= this.lowest) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.set(turn, resolve));
+  }
+
+  done(turn: number): void {
+    this.finished.add(turn);
+    while (this.finished.delete(this.lowest)) {
+      this.lowest++;
+      this.waiters.get(this.lowest)?.();
+      this.waiters.delete(this.lowest);
     }
   }
 }
