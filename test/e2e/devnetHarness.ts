@@ -63,7 +63,8 @@ export async function startDevnet(args: string[], timeoutMs = 240_000): Promise<
         child.kill("SIGINT");
         await new Promise((r) => child.once("exit", r));
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      // TRIBUTARY_E2E_KEEP=1 keeps the logs and data for a post-mortem.
+      if (process.env.TRIBUTARY_E2E_KEEP !== "1") rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -145,23 +145,34 @@ export class Proposer {
     }
   }
 
+  /**
+   * One continuous pull (`consume`), not repeated `fetch` calls: a message the server hands to a
+   * fetch just as it expires is dropped by the client and comes back only after the ack wait,
+   * which let later certificates overtake it.
+   */
   private async fetchLoop(signal: AbortSignal): Promise<void> {
     const consumer = await this.modules.nc
       .jetstream()
       .consumers.get(certsStream(this.opts.lane), this.consumerName());
     while (!signal.aborted) {
       try {
-        const batch = await consumer.fetch({ max_messages: 256, expires: 1000 });
-        for await (const msg of batch) {
-          if (signal.aborted) {
-            msg.nak();
-            continue;
+        const messages = await consumer.consume({ max_messages: 256 });
+        const stop = () => messages.stop();
+        signal.addEventListener("abort", stop, { once: true });
+        try {
+          for await (const msg of messages) {
+            if (signal.aborted) {
+              msg.nak();
+              continue;
+            }
+            await this.onEnvelope(msg);
           }
-          await this.onEnvelope(msg);
+        } finally {
+          signal.removeEventListener("abort", stop);
         }
       } catch (err) {
         if (signal.aborted) return;
-        this.logger.warn("Fetching certificates failed; retrying", { err });
+        this.logger.warn("Consuming certificates failed; retrying", { err });
         await sleep(500, signal);
       }
     }
