@@ -15,7 +15,7 @@ import {
   decodeBlob,
   decodeBlobHeader,
   type EpochMembership,
-  lineRoot,
+  lineRootOfBuffer,
   ProtocolError,
   squareParamsOf,
   verifyLineRoot,
@@ -218,7 +218,7 @@ export async function readColumn(
   }
   if (proof === undefined) throw bad("no start message");
   if (cells.length !== w) throw bad(`column has ${cells.length} cells, expected ${w}`);
-  const root = lineRoot(cells);
+  const root = lineRootOfBuffer(Buffer.concat(cells), params.cellSize);
   if (announcedRoot !== undefined && announcedRoot.length > 0 && !Buffer.from(root).equals(announcedRoot)) {
     throw bad("cells do not hash to the announced column root");
   }

@@ -81,6 +81,47 @@ function rootLeaves(rowRoots: readonly Uint8Array[], colRoots: readonly Uint8Arr
   return [...rowRoots, ...colRoots].map((root) => hashLeaf(root));
 }
 
+/**
+ * Every level of the Merkle tree of one line given as a single buffer of 2k cells (a stored
+ * column, say): leaf hashes in one batch call, then one call per level. Level 0 holds the
+ * leaf hashes, the last level the line's root.
+ */
+export function lineTreeOfBuffer(cells: Uint8Array, cellSize: number): readonly Uint8Array[] {
+  const count = cells.length / cellSize;
+  if (!Number.isInteger(count) || count < 1 || (count & (count - 1)) !== 0) {
+    throw new ProtocolError(
+      ProtocolErrorCode.wrongSize,
+      "a line holds a power-of-two number of whole cells",
+      {
+        bytes: cells.length,
+        cellSize,
+      },
+    );
+  }
+  const leaves = new Uint8Array(count * HASH_BYTES);
+  currentKernel().hashLeaves(
+    cells,
+    Int32Array.from({ length: count }, (_, i) => i * cellSize),
+    cellSize,
+    leaves,
+  );
+  return treeLevels(leaves, count);
+}
+
+/** Root of a line given as one buffer of cells (batched hashing; see lineTreeOfBuffer). */
+export function lineRootOfBuffer(cells: Uint8Array, cellSize: number): Uint8Array {
+  return lineTreeOfBuffer(cells, cellSize).at(-1)!.slice();
+}
+
+/** Proof of cell `index` of a line from its `lineTreeOfBuffer` levels. */
+export function lineProofFromTree(levels: readonly Uint8Array[], index: number): MerkleProof {
+  const count = levels[0]!.length / HASH_BYTES;
+  if (!Number.isInteger(index) || index < 0 || index >= count) {
+    throw new ProtocolError(ProtocolErrorCode.invalidProof, "leaf index out of range", { index, count });
+  }
+  return pathFromLevels(levels, count, 0, index);
+}
+
 /** Merkle root of one line's cells (2k cells), computed on its own. */
 export function lineRoot(cells: readonly Uint8Array[]): Uint8Array {
   return merkleRoot(cells.map((cell) => hashLeaf(cell)));

@@ -9,7 +9,7 @@
  *   3. the column index is < 2k, announced once, and assigned to this shard in that epoch
  *      (`columnsForShard`, the rendezvous assignment every service computes identically);
  *   4. the announced column root is committed in the header's data root (`verifyLineRoot`);
- *   5. once its bytes have arrived: exactly 2k cells, and their Merkle root (`lineRoot`) equals
+ *   5. once its bytes have arrived: exactly 2k cells, and their Merkle root (`lineRootOfBuffer`) equals
  *      the announced root.
  * Failures of 1, 3, 4, 5 are the sender's fault: INVALID_ARGUMENT.
  *
@@ -32,10 +32,10 @@ import {
   type EpochMembership,
   encodeBlobHeader,
   expiresAtMs,
-  hashLeaf,
-  lineRoot,
+  lineProofFromTree,
+  lineRootOfBuffer,
+  lineTreeOfBuffer,
   type MerkleProof,
-  merkleProof,
   publicKeyOf,
   sign,
   storageShardIndex,
@@ -298,14 +298,10 @@ export class StorageShard {
         ? { ok: false, code: StorageErrorCode.columnNotFound, message: "column not held by this shard" }
         : { ok: false, code: StorageErrorCode.notAssigned, message: "column not assigned to this shard" };
     }
-    const cells = splitCells(read.column.data, header.cellSize);
-    const columnProof = merkleProof(
-      cells.map((c) => hashLeaf(c)),
-      row,
-    );
+    const columnProof = lineProofFromTree(lineTreeOfBuffer(read.column.data, header.cellSize), row);
     return {
       ok: true,
-      cell: cells[row]!,
+      cell: read.column.data.subarray(row * header.cellSize, (row + 1) * header.cellSize),
       proof: {
         row,
         col: column,
@@ -518,7 +514,7 @@ export class UploadSession {
   }
 
   #verify(a: ColumnAnnouncement, data: Uint8Array): void {
-    const root = lineRoot(splitCells(data, this.#header.cellSize));
+    const root = lineRootOfBuffer(data, this.#header.cellSize);
     if (!bytesEqual(root, a.columnRoot)) {
       throw invalidArgument(StorageErrorCode.proofInvalid, "Column cells do not hash to the announced root", {
         column: a.column,

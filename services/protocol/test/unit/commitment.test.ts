@@ -5,7 +5,10 @@ import {
   cellProof,
   encodeBlob,
   getCell,
+  lineProofFromTree,
+  lineRootOfBuffer,
   lineRootProof,
+  lineTreeOfBuffer,
   PRESETS,
   squareWidth,
   verifyCellProof,
@@ -111,5 +114,24 @@ describe("cell proofs", () => {
         true,
       );
     }
+  });
+});
+
+describe("line trees from one buffer (batched hashing)", () => {
+  it("give the committed column roots and proofs that verify", () => {
+    for (let c = 0; c < w; c += 7) {
+      const column = Buffer.concat(Array.from({ length: w }, (_, r) => getCell(committed.square, r, c)));
+      const levels = lineTreeOfBuffer(column, params.cellSize);
+      expect(
+        Buffer.from(lineRootOfBuffer(column, params.cellSize)).equals(committed.commitment.colRoots[c]!),
+      ).toBe(true);
+      for (const r of [0, 5, w - 1]) {
+        const proof = { ...cellProof(committed, r, c), columnProof: lineProofFromTree(levels, r) };
+        expect(verifyCellProof(getCell(committed.square, r, c), proof, params, dataRoot)).toBe(true);
+      }
+    }
+    expect(() => lineTreeOfBuffer(new Uint8Array(3 * params.cellSize), params.cellSize)).toThrow(
+      /power-of-two/,
+    );
   });
 });
