@@ -15,17 +15,52 @@ import {
 } from "@tributary/proto";
 import type { BlobHeader as BlobHeaderProto } from "@tributary/proto/tributary/common/v1/blob";
 import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
-import { type CommittedSquare, getCell, lineRootProof } from "@tributary/protocol";
+import { type CommittedSquare, cellOffset, lineRootProof } from "@tributary/protocol";
 
 /** Chunks never exceed 1 MiB (storage.proto). Cell sizes are powers of two <= 2 KiB, so cells never straddle. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
 type StoreRequest = RequestInitOf<(typeof StorageShard)["method"]["storeColumns"]>;
 
+/**
+ * Each column's cells gathered once into one contiguous buffer and shared by every shard that
+ * stores that column (r of them): the square is row-major, so a column is 2k strided cells, and
+ * gathering per shard and per chunk cost more than the Reed-Solomon extension itself.
+ */
+export class ColumnGatherer {
+  private readonly committed: CommittedSquare;
+  private readonly source: Buffer;
+  private readonly cache = new Map<number, Uint8Array>();
+
+  constructor(committed: CommittedSquare) {
+    this.committed = committed;
+    const { data } = committed.square;
+    this.source = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  column(j: number): Uint8Array {
+    let out = this.cache.get(j);
+    if (out === undefined) {
+      const { params } = this.committed.square;
+      const w = 2 * params.k;
+      out = Buffer.allocUnsafe(w * params.cellSize);
+      for (let row = 0; row < w; row++) {
+        const from = cellOffset(params, row, j);
+        // Buffer#copy is a native memcpy with no intermediate view per cell.
+        this.source.copy(out, row * params.cellSize, from, from + params.cellSize);
+      }
+      this.cache.set(j, out);
+    }
+    return out;
+  }
+}
+
 export type UploadOptions = {
   header: BlobHeaderProto;
   blobKey: Uint8Array;
   committed: CommittedSquare;
+  /** Shared by the uploads of one blob. */
+  gather: ColumnGatherer;
   /** Columns for this shard, ascending. */
   columns: readonly number[];
   /** True once the square buffer was handed back: the request stream must stop reading it. */
@@ -63,11 +98,11 @@ export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreReque
   const cellsPerChunk = Math.max(1, Math.floor(MAX_CHUNK_BYTES / cellSize));
   let total = 0;
   for (const column of columns) {
+    if (opts.isReleased()) throw new Error("square buffer released while streaming columns");
+    const whole = opts.gather.column(column);
     for (let row = 0; row < w; row += cellsPerChunk) {
-      if (opts.isReleased()) throw new Error("square buffer released while streaming columns");
       const rows = Math.min(cellsPerChunk, w - row);
-      const data = new Uint8Array(rows * cellSize);
-      for (let i = 0; i < rows; i++) data.set(getCell(committed.square, row + i, column), i * cellSize);
+      const data = whole.subarray(row * cellSize, (row + rows) * cellSize);
       yield { part: { case: "chunk", value: { column, offset: row * cellSize, data } } };
       total += data.length;
     }

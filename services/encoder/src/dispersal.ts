@@ -25,7 +25,7 @@ import {
   validateBlobHeader,
 } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
-import { columnBytes, uploadColumns } from "./columnUpload.ts";
+import { ColumnGatherer, columnBytes, uploadColumns } from "./columnUpload.ts";
 import { EncoderErrorCode, encoderError } from "./errors.ts";
 import type { EncoderMetrics } from "./metrics.ts";
 import type { SquarePool } from "./squarePool.ts";
@@ -265,6 +265,7 @@ export class Dispersal {
     const timeout = AbortSignal.timeout(this.opts.storeTimeoutMs);
     const signal = ctx.signal === undefined ? timeout : AbortSignal.any([ctx.signal, timeout]);
     const { metrics, storage } = this.modules;
+    const gather = new ColumnGatherer(committed);
     const uploads = epoch.storageShards.map(async (shard, index): Promise<ShardOutcome | undefined> => {
       const columns = columnsByShard[index]!;
       if (columns.length === 0) return undefined;
@@ -273,6 +274,7 @@ export class Dispersal {
           header: headerProto,
           blobKey: key,
           committed,
+          gather,
           columns,
           isReleased,
           call: { signal, deadline: ctx.deadline },
