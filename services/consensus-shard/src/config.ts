@@ -30,7 +30,12 @@ export const consensusShardConfigSchema = z.strictObject({
   blockIntervalMs: z.number().int().positive().default(200).describe("Leader: publish a block this often"),
   maxBlockEntries: z.number().int().positive().max(65_536).default(1024).describe("Certificates per block"),
   leaseRenewMs: z.number().int().positive().default(1000).describe("Renew (or try to take) the leader lease"),
-  leaseTtlMs: z.number().int().positive().default(5000).describe("Lease TTL: max age of the lease KV bucket"),
+  leaseTtlMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe("Lease TTL: max age of the lease KV bucket"),
   certsAckWaitMs: z
     .number()
     .int()

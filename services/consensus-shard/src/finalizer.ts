@@ -81,11 +81,13 @@ export class Finalizer {
   /** Lease acquired: publish every round that already reached 2/3. */
   onLeadership(held: boolean): void {
     if (!held) return;
-    this.chain = this.chain.then(async () => {
-      for (const [height, round] of [...this.rounds].sort((a, b) => a[0] - b[0])) {
-        if (round.aggregator.reached) await this.finalize(height, round);
-      }
-    });
+    this.chain = this.chain
+      .then(async () => {
+        for (const [height, round] of [...this.rounds].sort((a, b) => a[0] - b[0])) {
+          if (round.aggregator.reached) await this.finalize(height, round);
+        }
+      })
+      .catch((err: unknown) => this.logger.error("Finalizing after a leadership change failed", { err }));
   }
 
   private async onVote(data: Uint8Array): Promise<void> {
@@ -118,7 +120,12 @@ export class Finalizer {
     }
     if (round.aggregator.reached) {
       const r = round;
-      this.chain = this.chain.then(() => this.finalize(height, r));
+      this.chain = this.chain
+        .then(() => this.finalize(height, r))
+        .catch((err: unknown) => {
+          // Never leave the chain rejected: every later height would silently stop finalizing.
+          this.logger.error("Finalizing a block failed", { height, err });
+        });
       await this.chain;
     }
   }
@@ -136,13 +143,22 @@ export class Finalizer {
       aggregateSignature: proof.aggregateSignature,
       epoch: BigInt(epoch),
     });
-    await this.modules.js.publish(
-      finalitySubject(this.lane, this.shardId),
-      toBinary(FinalityEventSchema, event),
-      {
-        msgID: `finality.${this.shardId}.${height}`,
-      },
-    );
+    // A publish that times out (a loaded JetStream) is retried while this process leads: the
+    // msgID makes a duplicate harmless, and giving up would leave the height unfinalized.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.modules.js.publish(
+          finalitySubject(this.lane, this.shardId),
+          toBinary(FinalityEventSchema, event),
+          { msgID: `finality.${this.shardId}.${height}` },
+        );
+        break;
+      } catch (err) {
+        if (!this.modules.isLeader()) return;
+        this.logger.warn("Publishing finality failed; retrying", { height, attempt, err });
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * attempt)));
+      }
+    }
     round.published = true;
     this.modules.finality.record(event);
     this.modules.metrics.finalityLatency.observe(Math.max(0, Date.now() - block.timeMs) / 1000);
