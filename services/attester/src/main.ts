@@ -4,15 +4,13 @@
  */
 import {
   BlobStatusStore,
-  connectNats,
-  connectRedis,
   createGrpcServer,
   createLogger,
   createMetrics,
   loadConfig,
-  MembershipView,
+  openFoundation,
+  openRedis,
   runService,
-  startAdminServer,
 } from "@tributary/runtime";
 import { Attester } from "./attester.ts";
 import { ATTESTER_SERVICE, attesterConfigSchema } from "./config.ts";
@@ -28,19 +26,19 @@ runService({
   logger,
   start: async ({ signal, addCloser }) => {
     const metrics = createAttesterMetrics(createMetrics({ service: ATTESTER_SERVICE }));
-    const admin = await startAdminServer(config.admin, { logger, registry: metrics.registry });
-    addCloser({ name: "admin", close: admin.close });
-    const nats = await connectNats({ servers: config.nats.servers, name: config.attesterId }, { logger });
-    addCloser({ name: "nats", close: nats.close });
-    admin.readiness.add("nats", () => !nats.nc.isClosed());
-    const redis = await connectRedis({ url: config.redis.url, name: config.attesterId }, { logger });
-    addCloser({ name: "redis", close: redis.close });
-    admin.readiness.add("redis", () => redis.redis.status === "ready");
-    const membership = await MembershipView.open(nats.nc.jetstream(), {
-      waitMs: config.membershipWaitMs,
-      signal,
-    });
-    addCloser({ name: "membership", close: () => membership.close() });
+    const { admin, nats, membership } = await openFoundation(
+      {
+        name: config.attesterId,
+        admin: config.admin,
+        nats: config.nats,
+        membershipWaitMs: config.membershipWaitMs,
+      },
+      { logger, registry: metrics.registry, signal, addCloser },
+    );
+    const redis = await openRedis(
+      { url: config.redis.url, name: config.attesterId },
+      { logger, admin, addCloser },
+    );
     const signer = new GrpcBatchSigner();
     addCloser({ name: "storage-clients", close: () => signer.close() });
     const statusStore = new BlobStatusStore(redis.redis);

@@ -7,15 +7,13 @@ import { readFileSync } from "node:fs";
 import { secretKeyFromSeed } from "@tributary/protocol";
 import {
   BlobStatusStore,
-  connectNats,
-  connectRedis,
   createGrpcServer,
   createLogger,
   createMetrics,
   loadConfig,
-  MembershipView,
+  openFoundation,
+  openRedis,
   runService,
-  startAdminServer,
 } from "@tributary/runtime";
 import { RedisBlobInfo } from "./blobInfo.ts";
 import { CONSENSUS_SHARD_SERVICE, consensusShardConfigSchema } from "./config.ts";
@@ -36,20 +34,12 @@ runService({
     const seed = Buffer.from(readFileSync(config.blsSeedFile, "utf8").trim(), "hex");
     const secretKey = secretKeyFromSeed(new Uint8Array(seed));
     const metrics = createConsensusShardMetrics(createMetrics({ service: CONSENSUS_SHARD_SERVICE }));
-    const admin = await startAdminServer(config.admin, { logger, registry: metrics.registry });
-    addCloser({ name: "admin", close: admin.close });
     const name = `${config.shardId}/${config.validatorId}`;
-    const nats = await connectNats({ servers: config.nats.servers, name }, { logger });
-    addCloser({ name: "nats", close: nats.close });
-    admin.readiness.add("nats", () => !nats.nc.isClosed());
-    const redis = await connectRedis({ url: config.redis.url, name }, { logger });
-    addCloser({ name: "redis", close: redis.close });
-    admin.readiness.add("redis", () => redis.redis.status === "ready");
-    const membership = await MembershipView.open(nats.nc.jetstream(), {
-      waitMs: config.membershipWaitMs,
-      signal,
-    });
-    addCloser({ name: "membership", close: () => membership.close() });
+    const { admin, nats, membership } = await openFoundation(
+      { name: name, admin: config.admin, nats: config.nats, membershipWaitMs: config.membershipWaitMs },
+      { logger, registry: metrics.registry, signal, addCloser },
+    );
+    const redis = await openRedis({ url: config.redis.url, name: name }, { logger, admin, addCloser });
     const lane = {
       subjectRoot: config.nats.subjectRoot,
       streamPrefix: config.nats.streamPrefix,

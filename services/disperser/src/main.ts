@@ -7,16 +7,14 @@ import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
   BlobStatusStore,
-  connectNats,
-  connectRedis,
   createGrpcServer,
   createLogger,
   createMetrics,
   grpcClientOptions,
   loadConfig,
-  MembershipView,
+  openFoundation,
+  openRedis,
   runService,
-  startAdminServer,
 } from "@tributary/runtime";
 import { DISPERSER_SERVICE, disperserConfigSchema } from "./config.ts";
 import { Dispersal } from "./dispersal.ts";
@@ -36,24 +34,19 @@ runService({
   logger,
   start: async ({ signal, addCloser }) => {
     const metrics = createDisperserMetrics(createMetrics({ service: DISPERSER_SERVICE }));
-    const admin = await startAdminServer(
-      { host: config.admin.host, port: config.admin.port },
-      { logger, registry: metrics.registry },
+    const { admin, nats, membership } = await openFoundation(
+      {
+        name: DISPERSER_SERVICE,
+        admin: config.admin,
+        nats: config.nats,
+        membershipWaitMs: config.membershipWaitMs,
+      },
+      { logger, registry: metrics.registry, signal, addCloser },
     );
-    addCloser({ name: "admin", close: admin.close });
-
-    const nats = await connectNats({ servers: config.nats.servers, name: DISPERSER_SERVICE }, { logger });
-    addCloser({ name: "nats", close: nats.close });
-    admin.readiness.add("nats", () => !nats.nc.isClosed());
-    const redis = await connectRedis({ url: config.redis.url, name: DISPERSER_SERVICE }, { logger });
-    addCloser({ name: "redis", close: redis.close });
-    admin.readiness.add("redis", () => redis.redis.status === "ready");
-
-    const membership = await MembershipView.open(nats.nc.jetstream(), {
-      waitMs: config.membershipWaitMs,
-      signal,
-    });
-    addCloser({ name: "membership", close: () => membership.close() });
+    const redis = await openRedis(
+      { url: config.redis.url, name: DISPERSER_SERVICE },
+      { logger, admin, addCloser },
+    );
     const publisher = await openEncodedEvents(nats.nc, {
       stream: config.events.encodedStream,
       subject: config.events.encodedSubject,

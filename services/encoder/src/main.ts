@@ -5,15 +5,13 @@
 import { ClientPool } from "@tributary/proto";
 import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
 import {
-  connectNats,
   createGrpcServer,
   createLogger,
   createMetrics,
   grpcClientOptions,
   loadConfig,
-  MembershipView,
+  openFoundation,
   runService,
-  startAdminServer,
 } from "@tributary/runtime";
 import { ENCODER_SERVICE, encoderConfigSchema } from "./config.ts";
 import { Dispersal } from "./dispersal.ts";
@@ -29,21 +27,15 @@ runService({
   logger,
   start: async ({ signal, addCloser }) => {
     const metrics = createEncoderMetrics(createMetrics({ service: ENCODER_SERVICE }));
-    const admin = await startAdminServer(
-      { host: config.admin.host, port: config.admin.port },
-      { logger, registry: metrics.registry },
+    const { membership } = await openFoundation(
+      {
+        name: ENCODER_SERVICE,
+        admin: config.admin,
+        nats: config.nats,
+        membershipWaitMs: config.membershipWaitMs,
+      },
+      { logger, registry: metrics.registry, signal, addCloser },
     );
-    addCloser({ name: "admin", close: admin.close });
-
-    const nats = await connectNats({ servers: config.nats.servers, name: ENCODER_SERVICE }, { logger });
-    addCloser({ name: "nats", close: nats.close });
-    admin.readiness.add("nats", () => !nats.nc.isClosed());
-
-    const membership = await MembershipView.open(nats.nc.jetstream(), {
-      waitMs: config.membershipWaitMs,
-      signal,
-    });
-    addCloser({ name: "membership", close: () => membership.close() });
 
     const storage = new ClientPool(StorageShard, {
       channelOptions: grpcClientOptions({ maxMessageBytes: config.grpc.maxMessageBytes }),

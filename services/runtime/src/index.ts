@@ -108,3 +108,10 @@ export {
   natsConfigSchema,
 } from "./nats.ts";
 export { connectRedis, type RedisConnectOptions, type RedisHandle, redisConfigSchema } from "./redis.ts";
+export {
+  type Foundation,
+  type FoundationModules,
+  type FoundationOptions,
+  openFoundation,
+  openRedis,
+} from "./serviceFoundation.ts";

@@ -5,16 +5,14 @@
 import { readFileSync } from "node:fs";
 import { secretKeyFromSeed } from "@tributary/protocol";
 import {
-  connectNats,
-  connectRedis,
   createGrpcServer,
   createLogger,
   createMetrics,
   ensureStream,
   loadConfig,
-  MembershipView,
+  openFoundation,
+  openRedis,
   runService,
-  startAdminServer,
 } from "@tributary/runtime";
 import { BlobSampler, RedisHeaderSource } from "./blobSampler.ts";
 import { BlockFollower } from "./blockFollower.ts";
@@ -34,21 +32,21 @@ runService({
     const seed = Buffer.from(readFileSync(config.blsSeedFile, "utf8").trim(), "hex");
     const secretKey = secretKeyFromSeed(new Uint8Array(seed));
     const metrics = createSamplerMetrics(createMetrics({ service: SAMPLER_SERVICE }));
-    const admin = await startAdminServer(config.admin, { logger, registry: metrics.registry });
-    addCloser({ name: "admin", close: admin.close });
-    const nats = await connectNats({ servers: config.nats.servers, name: config.samplerId }, { logger });
-    addCloser({ name: "nats", close: nats.close });
-    admin.readiness.add("nats", () => !nats.nc.isClosed());
-    const redis = await connectRedis({ url: config.redis.url, name: config.samplerId }, { logger });
-    addCloser({ name: "redis", close: redis.close });
-    admin.readiness.add("redis", () => redis.redis.status === "ready");
+    const { admin, nats, membership } = await openFoundation(
+      {
+        name: config.samplerId,
+        admin: config.admin,
+        nats: config.nats,
+        membershipWaitMs: config.membershipWaitMs,
+      },
+      { logger, registry: metrics.registry, signal, addCloser },
+    );
+    const redis = await openRedis(
+      { url: config.redis.url, name: config.samplerId },
+      { logger, admin, addCloser },
+    );
     const lane = { subjectRoot: config.nats.subjectRoot, streamPrefix: config.nats.streamPrefix };
     await ensureStream(await nats.nc.jetstreamManager(), samplesStreamConfig(lane, config.nats.replicas));
-    const membership = await MembershipView.open(nats.nc.jetstream(), {
-      waitMs: config.membershipWaitMs,
-      signal,
-    });
-    addCloser({ name: "membership", close: () => membership.close() });
     const fetcher = new GrpcCellFetcher();
     addCloser({ name: "storage-clients", close: () => fetcher.close() });
     const sampler = new BlobSampler(
