@@ -9,6 +9,7 @@
  */
 import type { Certificate, EpochMembership } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
+import { sleep } from "@tributary/runtime";
 import type { BatchPlan, ShardSignRequest } from "./batchPlan.ts";
 import { SignatureCollector } from "./signatureCollector.ts";
 
@@ -95,16 +96,4 @@ export async function certifyBatch(
     }
     await sleep(Math.min(opts.retryIntervalMs, left), modules.signal);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", done);
-      resolve();
-    }
-    signal?.addEventListener("abort", done, { once: true });
-  });
 }

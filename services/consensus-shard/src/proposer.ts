@@ -16,6 +16,7 @@ import {
 } from "@tributary/proto/tributary/events/v1/events";
 import type { BlockEntryContent, Certificate } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
+import { sleep } from "@tributary/runtime";
 import { AckPolicy, type JsMsg, type NatsConnection, nanos } from "nats";
 import type { BlockStream } from "./blockStream.ts";
 import { blockBlobs, buildBlock, type ChainHead, GENESIS_HEAD } from "./chain.ts";
@@ -340,17 +341,4 @@ export class Proposer {
     }
     this.pending = keep;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

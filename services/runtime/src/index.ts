@@ -115,3 +115,4 @@ export {
   openFoundation,
   openRedis,
 } from "./serviceFoundation.ts";
+export { sleep } from "./sleep.ts";

@@ -9,6 +9,7 @@ import { BlockSchema } from "@tributary/proto/tributary/consensus/v1/consensus";
 import { FinalityEventSchema } from "@tributary/proto/tributary/events/v1/events";
 import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
 import type { Logger } from "@tributary/runtime";
+import { sleep } from "@tributary/runtime";
 import { DeliverPolicy, type NatsConnection } from "nats";
 import type { BlobSampler, EpochSource } from "./blobSampler.ts";
 import { blocksStream, finalityStream, finalitySubject, type LaneNames, samplesSubject } from "./lane.ts";
@@ -161,17 +162,4 @@ export class BlockFollower {
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
