@@ -18,7 +18,7 @@
  *        8   32 blobKey
  *       40    4 column
  *       44    4 data length n
- *       48   32 SHA-256(data)
+ *       48   32 digest(data) (see `ColumnDigest`)
  *       80    n data (the column's 2k cells, row order)
  *
  * Index file header: "TRIX", version (1), 3 reserved bytes. Index record:
@@ -27,7 +27,7 @@
  *        4    4 CRC-32 (zlib, IEEE) over the 4 length bytes and the payload
  *        8    L payload: type (1 byte), then
  *   PUT (1)        blobKey 32 | column 4 | segment 4 | offset 8 | length 4 | expiresAtMs 8 (0 =
- *                  never) | storedAtMs 8 | SHA-256(data) 32 | columnRoot 32 | rootProof index 4 |
+ *                  never) | storedAtMs 8 | digest(data) 32 | columnRoot 32 | rootProof index 4 |
  *                  header length 2 | canonical blob header | sibling count 1 | siblings 32 each
  *   TOMBSTONE (2)  blobKey 32   (every column of the blob is dead: retention ended)
  *
@@ -132,7 +132,17 @@ export type ColumnStoreOptions = {
   maxStoreBytes?: number;
   /** Clock, replaceable in tests. */
   now?: () => number;
+  /** The checksum recorded with every column and re-checked on every read. Default SHA-256. */
+  digest?: ColumnDigest;
 };
+
+/**
+ * A 32-byte digest of a column's bytes, given the blob's canonical header. The storage shard uses
+ * the column's Merkle root (`lineRootOfBuffer`): it has already computed that root to verify the
+ * upload, so writes pay no second hash pass, and a read that passes proves the bytes are the
+ * committed ones, not merely the ones written.
+ */
+export type ColumnDigest = (data: Uint8Array, header: Uint8Array) => Uint8Array;
 
 export type ColumnStoreModules = { logger: Logger; metrics: StorageShardMetrics };
 
@@ -147,6 +157,8 @@ export type ColumnWrite = {
   readonly columnRoot: Uint8Array;
   readonly rootProof: StoredProof;
   readonly data: Uint8Array;
+  /** `digest(data, header)` when the caller already has it; the store computes it otherwise. */
+  readonly digest?: Uint8Array;
 };
 
 export type StoredColumn = {
@@ -212,6 +224,7 @@ export class ColumnStore {
   readonly #maxSegmentBytes: number;
   readonly #maxStoreBytes: number;
   readonly #now: () => number;
+  readonly #digest: ColumnDigest;
   readonly #logger: Logger;
   readonly #metrics: StorageShardMetrics;
   readonly #blobs = new Map<string, BlobEntry>();
@@ -232,6 +245,7 @@ export class ColumnStore {
     this.#maxSegmentBytes = opts.maxSegmentBytes ?? DEFAULT_MAX_SEGMENT_BYTES;
     this.#maxStoreBytes = opts.maxStoreBytes ?? 0;
     this.#now = opts.now ?? Date.now;
+    this.#digest = opts.digest ?? sha256;
     this.#logger = modules.logger.child("columnStore");
     this.#metrics = modules.metrics;
   }
@@ -241,6 +255,11 @@ export class ColumnStore {
     const store = new ColumnStore(opts, modules);
     await store.#load();
     return store;
+  }
+
+  /** The digest this store records and checks (ColumnStoreOptions.digest). */
+  get digest(): ColumnDigest {
+    return this.#digest;
   }
 
   // ---- Reads -----------------------------------------------------------------------------------
@@ -268,7 +287,7 @@ export class ColumnStore {
     if (entry === undefined) return { ok: false, reason: "column_not_found" };
     if (entry.corrupt) return { ok: false, reason: "corrupt" };
     const segment = this.#segments.get(entry.segment);
-    const data = segment === undefined ? undefined : await this.#readRecord(segment, entry, blobKey, column);
+    const data = segment === undefined ? undefined : await this.#readRecord(segment, entry, blob, column);
     // The entry may have been replaced (repair) or deleted (retention) while we read: only mark
     // the entry we actually read.
     if (data === undefined) {
@@ -307,7 +326,7 @@ export class ColumnStore {
   async #readRecord(
     segment: Segment,
     entry: ColumnEntry,
-    blobKey: Uint8Array,
+    blob: BlobEntry,
     column: number,
   ): Promise<Uint8Array | undefined> {
     const total = SEGMENT_RECORD_HEADER_BYTES + entry.length;
@@ -322,11 +341,11 @@ export class ColumnStore {
     if (bytesRead !== total) return undefined;
     if (!buf.subarray(0, 4).equals(SEGMENT_MAGIC) || buf[4] !== SEGMENT_VERSION) return undefined;
     if (buf.readUInt16BE(6) !== SEGMENT_RECORD_HEADER_BYTES) return undefined;
-    if (!buf.subarray(8, 40).equals(blobKey)) return undefined;
+    if (!buf.subarray(8, 40).equals(blob.blobKey)) return undefined;
     if (buf.readUInt32BE(40) !== column || buf.readUInt32BE(44) !== entry.length) return undefined;
     const data = buf.subarray(SEGMENT_RECORD_HEADER_BYTES);
-    const hash = sha256(data);
-    if (!hash.equals(buf.subarray(48, 80)) || !hash.equals(entry.dataHash)) return undefined;
+    const digest = Buffer.from(this.#digest(data, blob.header));
+    if (!digest.equals(buf.subarray(48, 80)) || !digest.equals(entry.digest)) return undefined;
     return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
 
@@ -376,9 +395,10 @@ export class ColumnStore {
       });
     }
 
-    // 1-2. Column bytes into segments, synced.
+    // 1-2. Column bytes into segments (one pwritev per segment touched), synced.
     const records: PutRecord[] = [];
     const touched = new Set<Segment>();
+    const appends = new Map<Segment, { offset: number; parts: Uint8Array[] }>();
     let createdSegment = false;
     for (const w of pending) {
       const recordBytes = SEGMENT_RECORD_HEADER_BYTES + w.data.length;
@@ -390,10 +410,15 @@ export class ColumnStore {
         createdSegment = true;
       }
       const segment = this.#active;
-      const dataHash = sha256(w.data);
-      const header = encodeSegmentRecordHeader(w.blobKey, w.column, w.data.length, dataHash);
+      const digest = w.digest ?? this.#digest(w.data, w.header);
+      const header = encodeSegmentRecordHeader(w.blobKey, w.column, w.data.length, digest);
       const offset = segment.size;
-      await writeFully(segment.fh, [header, w.data], offset);
+      let append = appends.get(segment);
+      if (append === undefined) {
+        append = { offset, parts: [] };
+        appends.set(segment, append);
+      }
+      append.parts.push(header, w.data);
       // Advance even if a later step fails: the bytes are there, unreferenced (dead space).
       segment.size += recordBytes;
       touched.add(segment);
@@ -406,7 +431,7 @@ export class ColumnStore {
           segment: segment.id,
           offset,
           length: w.data.length,
-          dataHash,
+          digest,
           columnRoot: w.columnRoot,
           rootProof: { index: w.rootProof.index, siblings: [...w.rootProof.siblings] },
           storedAtMs: 0,
@@ -414,6 +439,7 @@ export class ColumnStore {
         },
       });
     }
+    for (const [segment, append] of appends) await writeFully(segment.fh, append.parts, append.offset);
     for (const segment of touched) await this.#sync(segment.fh, "segment");
     if (createdSegment) await this.#syncDir(this.#segmentDir);
 

@@ -18,7 +18,7 @@ import { ColumnStore } from "./columnStore.ts";
 import { type StorageShardConfig, storageShardConfigSchema } from "./config.ts";
 import { createStorageShardMetrics, STORAGE_SHARD_SERVICE } from "./metrics.ts";
 import { addStorageService } from "./storageService.ts";
-import { StorageShard } from "./storageShard.ts";
+import { columnDigest, StorageShard } from "./storageShard.ts";
 
 const config: StorageShardConfig = loadConfig(storageShardConfigSchema, {
   service: STORAGE_SHARD_SERVICE,
@@ -45,6 +45,7 @@ runService({
         dataDir: config.dataDir,
         maxSegmentBytes: config.maxSegmentBytes,
         maxStoreBytes: config.maxStoreBytes,
+        digest: columnDigest,
       },
       { logger, metrics },
     );

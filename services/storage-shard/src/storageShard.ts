@@ -47,6 +47,14 @@ import { StorageErrorCode, storageError } from "./errors.ts";
 import type { StorageShardMetrics } from "./metrics.ts";
 
 const HASH_BYTES = 32;
+/**
+ * The column store's digest (ColumnDigest): the column's Merkle root over its cells, the root the
+ * header's data root commits to. The cell size comes from the blob's canonical header.
+ */
+export function columnDigest(data: Uint8Array, headerBytes: Uint8Array): Uint8Array {
+  return lineRootOfBuffer(data, decodeBlobHeader(headerBytes).cellSize);
+}
+
 /** Upper bound on one chunk, as storage.proto states. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
@@ -119,6 +127,10 @@ export class StorageShard {
     this.#secretKey = opts.secretKey;
     this.publicKey = publicKeyOf(opts.secretKey);
     this.#now = opts.now ?? Date.now;
+    if (modules.store.digest !== columnDigest) {
+      // persist() hands the store the verified column root as the digest of the column's bytes.
+      throw new Error("A storage shard's column store must be opened with digest: columnDigest");
+    }
     this.#store = modules.store;
     this.#membership = modules.membership;
     this.#logger = modules.logger.child("shard");
@@ -220,6 +232,8 @@ export class StorageShard {
       columnRoot: c.columnRoot,
       rootProof: c.rootProof,
       data: c.data,
+      // Verified equal to the data's Merkle root on arrival: the store's digest (columnDigest).
+      digest: c.columnRoot,
     }));
     const result = await this.#store.put(writes);
     end();
@@ -459,7 +473,10 @@ export class UploadSession {
   readonly #blobKey: Uint8Array;
   readonly #source: "store" | "repair";
   readonly #columnBytes: number;
-  readonly #columns = new Map<number, { a: ColumnAnnouncement; data: Uint8Array; received: number }>();
+  readonly #columns = new Map<
+    number,
+    { a: ColumnAnnouncement; data: Uint8Array | undefined; received: number }
+  >();
   #total = 0;
 
   constructor(
@@ -477,7 +494,7 @@ export class UploadSession {
     this.#source = source;
     this.#columnBytes = 2 * header.k * header.cellSize;
     for (const a of announcements) {
-      this.#columns.set(a.column, { a, data: new Uint8Array(this.#columnBytes), received: 0 });
+      this.#columns.set(a.column, { a, data: undefined, received: 0 });
     }
   }
 
@@ -507,7 +524,15 @@ export class UploadSession {
         columnBytes: this.#columnBytes,
       });
     }
-    c.data.set(data, offset);
+    if (offset === 0 && data.length === this.#columnBytes) {
+      // A whole column in one chunk (what our encoder sends: columns are at most 512 KiB): keep
+      // the view into the received message instead of copying it; grpc-js never reuses it.
+      c.data = data;
+    } else {
+      // Every byte is written before the column is verified or stored, so no zero fill needed.
+      c.data ??= Buffer.allocUnsafe(this.#columnBytes);
+      c.data.set(data, offset);
+    }
     c.received += data.length;
     this.#total += data.length;
     if (c.received === this.#columnBytes) this.#verify(c.a, c.data);
@@ -532,7 +557,7 @@ export class UploadSession {
     }
     const columns: ColumnUpload[] = [];
     for (const { a, data, received } of this.#columns.values()) {
-      if (received !== this.#columnBytes) {
+      if (data === undefined || received !== this.#columnBytes) {
         throw invalidArgument(StorageErrorCode.invalidRequest, "Announced column incomplete at commit", {
           column: a.column,
           received,

@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ColumnStore } from "../../src/columnStore.ts";
 import { createStandaloneStorageShardMetrics } from "../../src/metrics.ts";
 import { addStorageService } from "../../src/storageService.ts";
-import { StorageShard } from "../../src/storageShard.ts";
+import { columnDigest, StorageShard } from "../../src/storageShard.ts";
 import { makeBlob, makeEpoch, silentLogger, type TestBlob, tempDir } from "../fixtures/fixtures.ts";
 
 const logger = silentLogger();
@@ -36,7 +36,7 @@ type Node = { store: ColumnStore; grpc: GrpcServer; client: Client; stop(): Prom
 
 async function startNode(dataDir: string): Promise<Node> {
   const metrics = createStandaloneStorageShardMetrics();
-  const store = await ColumnStore.open({ dataDir }, { logger, metrics });
+  const store = await ColumnStore.open({ dataDir, digest: columnDigest }, { logger, metrics });
   const shard = new StorageShard(
     { shardId: me.id, secretKey: me.secretKey },
     {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ColumnStore, type ColumnWrite } from "../../src/columnStore.ts";
 import { createStandaloneStorageShardMetrics } from "../../src/metrics.ts";
+import { dropWritten, sha256 } from "../../src/storeFormat.ts";
 import { silentLogger, tempDir } from "../fixtures/fixtures.ts";
 
 const logger = silentLogger();
@@ -20,7 +21,7 @@ async function dir(): Promise<string> {
 
 async function openStore(
   dataDir: string,
-  opts: { maxSegmentBytes?: number; maxStoreBytes?: number; now?: () => number } = {},
+  opts: Omit<Parameters<typeof ColumnStore.open>[0], "dataDir"> = {},
 ) {
   const metrics = createStandaloneStorageShardMetrics();
   const store = await ColumnStore.open({ dataDir, ...opts }, { logger, metrics });
@@ -168,6 +169,32 @@ describe("ColumnStore", () => {
     expect(await metricValue(metrics, "tributary_storage_shard_recovery_dropped_records_total")).toBe(1);
   });
 
+  it("writes a put of more parts than IOV_MAX (1024) and serves every column", async () => {
+    const { store } = await openStore(await dir());
+    const writes = Array.from({ length: 600 }, (_, c) => write(7, c, 64));
+    expect((await store.put(writes)).written).toBe(600);
+    for (const w of [writes[0]!, writes[511]!, writes[512]!, writes[599]!]) await expectServed(store, w);
+  });
+
+  it("records a caller's digest and re-checks every read with the digest function", async () => {
+    const d = await dir();
+    // A digest that depends on the header, like the shard's Merkle column root (cell size).
+    const digest = (data: Uint8Array, header: Uint8Array) => sha256(Buffer.concat([header, data]));
+    const { store } = await openStore(d, { digest });
+    const good = write(2, 0);
+    const lying = write(2, 1);
+    await store.put([
+      { ...good, digest: digest(good.data, good.header) },
+      { ...lying, digest: new Uint8Array(32).fill(9) },
+    ]);
+    await expectServed(store, good);
+    expect(await store.readColumn(lying.blobKey, 1)).toEqual({ ok: false, reason: "corrupt" });
+    // The same bytes under the default SHA-256 digest do not verify: the function is used.
+    await store.close();
+    const { store: plain } = await openStore(d);
+    expect(await plain.readColumn(good.blobKey, 0)).toEqual({ ok: false, reason: "corrupt" });
+  });
+
   it("never serves a column whose segment bytes were flipped", async () => {
     const d = await dir();
     const { store, metrics } = await openStore(d);
@@ -250,5 +277,20 @@ describe("ColumnStore", () => {
     const { store: again } = await openStore(d, { now: () => now });
     await expectServed(again, live);
     expect(again.stats().columns).toBe(1);
+  });
+});
+
+describe("dropWritten", () => {
+  const parts = [Uint8Array.of(1, 2, 3), Uint8Array.of(4), Uint8Array.of(5, 6)];
+  const flat = (ps: Uint8Array[]) => ps.flatMap((p) => [...p]);
+
+  it("keeps exactly the bytes after a short write, for every split point", () => {
+    for (let n = 0; n <= 6; n++) expect(flat(dropWritten(parts, n))).toEqual([1, 2, 3, 4, 5, 6].slice(n));
+  });
+
+  it("drops whole parts without copying the rest", () => {
+    const rest = dropWritten(parts, 4);
+    expect(rest).toHaveLength(1);
+    expect(rest[0]).toBe(parts[2]);
   });
 });
