@@ -25,6 +25,7 @@ import {
 } from "@grpc/grpc-js";
 import {
   createMethodDefinition,
+  type EncodedMessage,
   type MethodsOf,
   type RequestInitOf,
   type ResponseOf,
@@ -49,7 +50,9 @@ export interface ClientOptions {
   readonly channelOptions?: ChannelOptions;
 }
 
-type Requests<M extends DescMethod> = AsyncIterable<RequestInitOf<M>> | Iterable<RequestInitOf<M>>;
+/** Stream requests: messages, init objects, or messages already encoded (`EncodedMessage`). */
+type StreamRequest<M extends DescMethod> = RequestInitOf<M> | EncodedMessage<M["input"]>;
+type Requests<M extends DescMethod> = AsyncIterable<StreamRequest<M>> | Iterable<StreamRequest<M>>;
 
 export type UnaryMethod<M extends DescMethod> = (
   request: RequestInitOf<M>,

@@ -38,6 +38,7 @@ export {
   createMethodDefinition,
   createServiceDefinition,
   decodeMessage,
+  EncodedMessage,
   encodeMessage,
   getMethodPath,
   type HandlerContext,

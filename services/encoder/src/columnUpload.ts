@@ -8,29 +8,34 @@
 
 import {
   type CallOptions,
+  type EncodedMessage,
   type RequestInitOf,
   type ServiceClient,
   type StorageReceipt,
   storageReceiptFromProto,
 } from "@tributary/proto";
 import type { BlobHeader as BlobHeaderProto } from "@tributary/proto/tributary/common/v1/blob";
-import type { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
+import type { StorageShard, StoreColumnsRequestSchema } from "@tributary/proto/tributary/storage/v1/storage";
 import { type CommittedSquare, cellOffset, lineRootProof } from "@tributary/protocol";
+import { encodeChunkMessage } from "./chunkWire.ts";
 
 /** Chunks never exceed 1 MiB (storage.proto). Cell sizes are powers of two <= 2 KiB, so cells never straddle. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
-type StoreRequest = RequestInitOf<(typeof StorageShard)["method"]["storeColumns"]>;
+type StoreRequest =
+  | RequestInitOf<(typeof StorageShard)["method"]["storeColumns"]>
+  | EncodedMessage<typeof StoreColumnsRequestSchema>;
 
 /**
- * Each column's cells gathered once into one contiguous buffer and shared by every shard that
- * stores that column (r of them): the square is row-major, so a column is 2k strided cells, and
- * gathering per shard and per chunk cost more than the Reed-Solomon extension itself.
+ * Each column's chunk messages, built once and shared by every shard that stores that column (r
+ * of them): the square is row-major, so a column is 2k strided cells, gathered here straight
+ * into the wire buffer of its chunk message (`encodeChunkMessage`). grpc-js only reads a message
+ * it sends, so the same bytes serve all r streams.
  */
 export class ColumnGatherer {
   private readonly committed: CommittedSquare;
   private readonly source: Buffer;
-  private readonly cache = new Map<number, Uint8Array>();
+  private readonly cache = new Map<number, ChunkMessage[]>();
 
   constructor(committed: CommittedSquare) {
     this.committed = committed;
@@ -38,22 +43,37 @@ export class ColumnGatherer {
     this.source = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   }
 
-  column(j: number): Uint8Array {
+  /** Column `j` as chunk messages of at most MAX_CHUNK_BYTES, rows in order. */
+  chunks(j: number): readonly ChunkMessage[] {
     let out = this.cache.get(j);
     if (out === undefined) {
       const { params } = this.committed.square;
+      const { cellSize } = params;
       const w = 2 * params.k;
-      out = Buffer.allocUnsafe(w * params.cellSize);
-      for (let row = 0; row < w; row++) {
-        const from = cellOffset(params, row, j);
-        // Buffer#copy is a native memcpy with no intermediate view per cell.
-        this.source.copy(out, row * params.cellSize, from, from + params.cellSize);
+      const cellsPerChunk = Math.max(1, Math.floor(MAX_CHUNK_BYTES / cellSize));
+      out = [];
+      for (let first = 0; first < w; first += cellsPerChunk) {
+        const rows = Math.min(cellsPerChunk, w - first);
+        const message = encodeChunkMessage(j, first * cellSize, rows * cellSize, (into) => {
+          for (let i = 0; i < rows; i++) {
+            const from = cellOffset(params, first + i, j);
+            // Buffer#copy is a native memcpy with no intermediate view per cell.
+            this.source.copy(into, i * cellSize, from, from + cellSize);
+          }
+        });
+        out.push({ message, bytes: rows * cellSize });
       }
       this.cache.set(j, out);
     }
     return out;
   }
 }
+
+/** One encoded chunk and how many column bytes it carries. */
+export type ChunkMessage = {
+  readonly message: EncodedMessage<typeof StoreColumnsRequestSchema>;
+  readonly bytes: number;
+};
 
 export type UploadOptions = {
   header: BlobHeaderProto;
@@ -76,8 +96,6 @@ export function columnBytes(committed: CommittedSquare, columns: number): number
 
 export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreRequest> {
   const { committed, columns } = opts;
-  const { k, cellSize } = committed.square.params;
-  const w = 2 * k;
   yield {
     part: {
       case: "open",
@@ -95,16 +113,12 @@ export function* storeColumnsRequests(opts: UploadOptions): Generator<StoreReque
       },
     },
   };
-  const cellsPerChunk = Math.max(1, Math.floor(MAX_CHUNK_BYTES / cellSize));
   let total = 0;
   for (const column of columns) {
     if (opts.isReleased()) throw new Error("square buffer released while streaming columns");
-    const whole = opts.gather.column(column);
-    for (let row = 0; row < w; row += cellsPerChunk) {
-      const rows = Math.min(cellsPerChunk, w - row);
-      const data = whole.subarray(row * cellSize, (row + rows) * cellSize);
-      yield { part: { case: "chunk", value: { column, offset: row * cellSize, data } } };
-      total += data.length;
+    for (const chunk of opts.gather.chunks(column)) {
+      yield chunk.message;
+      total += chunk.bytes;
     }
   }
   yield { part: { case: "commit", value: { totalBytes: BigInt(total) } } };

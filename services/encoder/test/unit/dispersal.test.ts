@@ -1,4 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { decodeMessage, encodeMessage } from "@tributary/proto";
+import { StoreColumnsRequestSchema } from "@tributary/proto/tributary/storage/v1/storage";
 import { chooseSquareParams, commitSquare, extendBlob, getCell, getPreset } from "@tributary/protocol";
 import { describe, expect, it } from "vitest";
 import { ColumnGatherer, MAX_CHUNK_BYTES, storeColumnsRequests } from "../../src/columnUpload.ts";
@@ -47,7 +49,8 @@ describe("storeColumnsRequests", () => {
     const params = chooseSquareParams(data.length, getPreset("devnet"));
     const committed = commitSquare(extendBlob(data, params));
     const columns = [0, 7, 255];
-    const msgs = [
+    // Through the wire encoding the client uses, decoded as the shard decodes it.
+    const wire = [
       ...storeColumnsRequests({
         header: {} as never,
         blobKey: new Uint8Array(32),
@@ -58,6 +61,9 @@ describe("storeColumnsRequests", () => {
         call: {},
       }),
     ];
+    const msgs = wire.map((m) =>
+      decodeMessage(StoreColumnsRequestSchema, encodeMessage(StoreColumnsRequestSchema, m)),
+    );
     expect(msgs[0]!.part?.case).toBe("open");
     const open = msgs[0]!.part!.value as { columns: { column: number }[] };
     expect(open.columns.map((c) => c.column)).toEqual(columns);
