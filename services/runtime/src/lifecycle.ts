@@ -1,5 +1,6 @@
 import { createLogger, type Logger } from "./logger.ts";
 import { withTimeout } from "./timeout.ts";
+import { tuneV8ForBulkBuffers } from "./v8Tuning.ts";
 
 /**
  * One lifecycle for every service process (EigenDA's thin main + Lodestar's one AbortSignal):
@@ -46,6 +47,7 @@ export type ServiceProcess = {
 };
 
 export function runService(opts: RunServiceOptions): ServiceProcess {
+  tuneV8ForBulkBuffers();
   const logger = opts.logger ?? createLogger({ service: opts.name });
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const timeoutMs = opts.shutdownTimeoutMs ?? 25_000;
