@@ -58,6 +58,7 @@ interface NativeAddon {
   hashLeaves: GfKernel["hashLeaves"];
   hashNodes: GfKernel["hashNodes"];
   kernelName(): string;
+  alignOffset(view: Uint8Array, alignment: number): number;
   forceKernel(name: string): boolean;
 }
 
@@ -181,6 +182,18 @@ if (native === undefined && process.env.TRIBUTARY_REQUIRE_NATIVE === "1") {
   throw new Error(
     "TRIBUTARY_REQUIRE_NATIVE=1 but the native codec addon is not built (services/protocol/native)",
   );
+}
+
+/**
+ * A fresh buffer of `size` bytes whose first byte sits at a memory address that is a multiple
+ * of `alignment` (a power of two), as O_DIRECT file I/O requires; undefined without the native
+ * addon (the caller falls back to buffered I/O).
+ */
+export function allocAligned(size: number, alignment: number): Uint8Array | undefined {
+  if (native === undefined) return undefined;
+  const raw = Buffer.allocUnsafeSlow(size + alignment);
+  const skip = native.alignOffset(raw, alignment);
+  return raw.subarray(skip, skip + size);
 }
 
 function nativeKernel(addon: NativeAddon): GfKernel {

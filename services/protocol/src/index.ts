@@ -119,7 +119,14 @@ export {
   repairSquare,
   squareWidth,
 } from "./extendedSquare.ts";
-export { availableKernels, currentKernel, type GfKernel, type KernelChoice, useKernel } from "./gfKernel.ts";
+export {
+  allocAligned,
+  availableKernels,
+  currentKernel,
+  type GfKernel,
+  type KernelChoice,
+  useKernel,
+} from "./gfKernel.ts";
 export {
   bytesEqual,
   HASH_BYTES,

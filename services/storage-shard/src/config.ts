@@ -39,6 +39,10 @@ export const storageShardConfigSchema = z.strictObject({
     .min(1024 * 1024)
     .default(DEFAULT_MAX_SEGMENT_BYTES)
     .describe("Size at which a segment file stops taking appends and a new one starts"),
+  directIo: z
+    .boolean()
+    .default(true)
+    .describe("Write column bytes with O_DIRECT (bypassing the page cache) where the file system allows it"),
   retentionSweepIntervalMs: z
     .number()
     .int()

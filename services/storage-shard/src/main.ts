@@ -46,6 +46,7 @@ runService({
         maxSegmentBytes: config.maxSegmentBytes,
         maxStoreBytes: config.maxStoreBytes,
         digest: columnDigest,
+        directIo: config.directIo,
       },
       { logger, metrics },
     );

@@ -47,6 +47,34 @@ static int offsets_in_range(const int32_t *offs, size_t n, size_t len, size_t bu
   return 1;
 }
 
+/* alignOffset(view: Uint8Array, alignment): how many bytes past the view's start the first
+ * address that is a multiple of `alignment` (a power of two) lies. JavaScript cannot see
+ * addresses; O_DIRECT I/O needs buffers aligned to the device's block size. */
+static napi_value align_offset_js(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc != 2) {
+    napi_throw_type_error(env, NULL, "alignOffset expects 2 arguments");
+    return NULL;
+  }
+  typed_view view;
+  size_t alignment;
+  if (!get_view(env, argv[0], napi_uint8_array, &view, "view must be a Uint8Array") ||
+      !get_size(env, argv[1], &alignment, "alignment must be a non-negative integer")) {
+    return NULL;
+  }
+  if (alignment == 0 || (alignment & (alignment - 1)) != 0 || alignment > (1u << 20)) {
+    napi_throw_range_error(env, NULL, "alignOffset: alignment must be a power of two <= 1 MiB");
+    return NULL;
+  }
+  uintptr_t address = (uintptr_t)view.data;
+  size_t skip = (alignment - (address & (alignment - 1))) & (alignment - 1);
+  napi_value out;
+  napi_create_uint32(env, (uint32_t)skip, &out);
+  return out;
+}
+
 /* gfMatMul(coefs: Uint8Array, outCount, inCount, buf: Uint8Array, inOffsets: Int32Array,
  *          outOffsets: Int32Array, len) */
 static napi_value gf_matmul_js(napi_env env, napi_callback_info info) {
@@ -282,6 +310,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"rootFromPath", NULL, root_from_path_js, NULL, NULL, NULL, napi_default, NULL},
       {"hashNodes", NULL, hash_nodes_js, NULL, NULL, NULL, napi_default, NULL},
       {"kernelName", NULL, kernel_name_js, NULL, NULL, NULL, napi_default, NULL},
+      {"alignOffset", NULL, align_offset_js, NULL, NULL, NULL, napi_default, NULL},
       {"forceKernel", NULL, force_kernel_js, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -1,13 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { appendFile, cp, open, readdir, stat, truncate } from "node:fs/promises";
+import { appendFile, cp, open, readdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ColumnStore, type ColumnWrite } from "../../src/columnStore.ts";
+import { alignUp, DirectAppender, openDirect } from "../../src/directAppender.ts";
 import { createStandaloneStorageShardMetrics } from "../../src/metrics.ts";
 import { dropWritten, sha256 } from "../../src/storeFormat.ts";
 import { silentLogger, tempDir } from "../fixtures/fixtures.ts";
 
 const logger = silentLogger();
+// O_DIRECT where the test directory's file system takes it (ext4, xfs; tmpfs only on Linux >= 6.6).
+const directSupported = typeof (await DirectAppender.probe(tmpdir())) !== "string";
+const modes = directSupported ? (["buffered", "direct"] as const) : (["buffered"] as const);
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
@@ -24,7 +29,8 @@ async function openStore(
   opts: Omit<Parameters<typeof ColumnStore.open>[0], "dataDir"> = {},
 ) {
   const metrics = createStandaloneStorageShardMetrics();
-  const store = await ColumnStore.open({ dataDir, ...opts }, { logger, metrics });
+  const store = await ColumnStore.open({ dataDir, directIo: false, ...opts }, { logger, metrics });
+  if (opts.directIo === true) expect(store.writeMode).toBe("direct");
   cleanups.push(() => store.close().catch(() => undefined));
   return { store, metrics };
 }
@@ -59,10 +65,12 @@ async function metricValue(metrics: ReturnType<typeof createStandaloneStorageSha
   return m?.values.reduce((s, v) => s + v.value, 0) ?? 0;
 }
 
-describe("ColumnStore", () => {
+describe.each(modes)("ColumnStore, %s writes", (mode) => {
+  const directIo = mode === "direct";
+
   it("round-trips columns and survives a reopen", async () => {
     const d = await dir();
-    const { store } = await openStore(d);
+    const { store } = await openStore(d, { directIo });
     const writes = [write(1, 0), write(1, 3, 4096), write(2, 5, 64)];
     const result = await store.put(writes);
     expect(result.written).toBe(3);
@@ -83,7 +91,7 @@ describe("ColumnStore", () => {
     expect(again.stored).toHaveLength(2);
     await store.close();
 
-    const { store: reopened } = await openStore(d);
+    const { store: reopened } = await openStore(d, { directIo });
     for (const w of writes) await expectServed(reopened, w);
     expect(reopened.stats()).toMatchObject({ blobs: 2, columns: 3, liveBytes: 1024 + 4096 + 64 });
     // Appends continue after reopening.
@@ -92,25 +100,9 @@ describe("ColumnStore", () => {
     await expectServed(reopened, w4);
   });
 
-  it("rolls segments at maxSegmentBytes", async () => {
-    const d = await dir();
-    const { store } = await openStore(d, { maxSegmentBytes: 3000 });
-    const writes = Array.from({ length: 6 }, (_, i) => write(1, i, 1000));
-    for (const w of writes) await store.put([w]);
-    expect(store.stats().segments).toBe(3);
-    for (const w of writes) await expectServed(store, w);
-  });
-
-  it("refuses writes above maxStoreBytes", async () => {
-    const d = await dir();
-    const { store } = await openStore(d, { maxStoreBytes: 2000 });
-    await store.put([write(1, 0, 1500)]);
-    await expect(store.put([write(1, 1, 1000)])).rejects.toMatchObject({ code: "STORAGE_ERROR_STORE_FULL" });
-  });
-
   it("after a torn index tail, serves every fully written column and nothing else", async () => {
     const base = await dir();
-    const { store } = await openStore(base, { maxSegmentBytes: 16 * 1024 });
+    const { store } = await openStore(base, { directIo, maxSegmentBytes: 16 * 1024 });
     // Record the index size after each durable put: a column is "fully written" iff its put's
     // records end at or before the cut.
     const batches: { writes: ColumnWrite[]; indexEnd: number }[] = [];
@@ -129,7 +121,7 @@ describe("ColumnStore", () => {
       await cp(base, d, { recursive: true });
       await truncate(join(d, "index.log"), cut);
       await appendFile(join(d, "index.log"), randomBytes(1 + Math.floor(Math.random() * 200)));
-      const { store: s, metrics } = await openStore(d);
+      const { store: s, metrics } = await openStore(d, { directIo });
       for (const b of batches) {
         for (const w of b.writes) {
           if (b.indexEnd <= cut) {
@@ -146,31 +138,14 @@ describe("ColumnStore", () => {
       const extra = write(99, 0);
       await s.put([extra]);
       await s.close();
-      const { store: again } = await openStore(d);
+      const { store: again } = await openStore(d, { directIo });
       await expectServed(again, extra);
       await again.close();
     }
   });
 
-  it("drops index records that point past a segment's end", async () => {
-    const d = await dir();
-    const { store } = await openStore(d);
-    const a = write(1, 0, 1000);
-    const b = write(1, 1, 1000);
-    await store.put([a]);
-    await store.put([b]);
-    await store.close();
-    const [segment] = await readdir(join(d, "segments"));
-    const size = (await stat(join(d, "segments", segment!))).size;
-    await truncate(join(d, "segments", segment!), size - 10);
-    const { store: s, metrics } = await openStore(d);
-    await expectServed(s, a);
-    expect((await s.readColumn(b.blobKey, 1)).ok).toBe(false);
-    expect(await metricValue(metrics, "tributary_storage_shard_recovery_dropped_records_total")).toBe(1);
-  });
-
   it("writes a put of more parts than IOV_MAX (1024) and serves every column", async () => {
-    const { store } = await openStore(await dir());
+    const { store } = await openStore(await dir(), { directIo });
     const writes = Array.from({ length: 600 }, (_, c) => write(7, c, 64));
     expect((await store.put(writes)).written).toBe(600);
     for (const w of [writes[0]!, writes[511]!, writes[512]!, writes[599]!]) await expectServed(store, w);
@@ -180,7 +155,7 @@ describe("ColumnStore", () => {
     const d = await dir();
     // A digest that depends on the header, like the shard's Merkle column root (cell size).
     const digest = (data: Uint8Array, header: Uint8Array) => sha256(Buffer.concat([header, data]));
-    const { store } = await openStore(d, { digest });
+    const { store } = await openStore(d, { directIo, digest });
     const good = write(2, 0);
     const lying = write(2, 1);
     await store.put([
@@ -191,13 +166,13 @@ describe("ColumnStore", () => {
     expect(await store.readColumn(lying.blobKey, 1)).toEqual({ ok: false, reason: "corrupt" });
     // The same bytes under the default SHA-256 digest do not verify: the function is used.
     await store.close();
-    const { store: plain } = await openStore(d);
+    const { store: plain } = await openStore(d, { directIo });
     expect(await plain.readColumn(good.blobKey, 0)).toEqual({ ok: false, reason: "corrupt" });
   });
 
   it("never serves a column whose segment bytes were flipped", async () => {
     const d = await dir();
-    const { store, metrics } = await openStore(d);
+    const { store, metrics } = await openStore(d, { directIo });
     const a = write(1, 0, 2000);
     const b = write(1, 1, 2000);
     await store.put([a, b]);
@@ -220,9 +195,45 @@ describe("ColumnStore", () => {
     expect((await store.put([a])).written).toBe(1);
     await expectServed(store, a);
     await store.close();
-    const { store: reopened } = await openStore(d);
+    const { store: reopened } = await openStore(d, { directIo });
     await expectServed(reopened, a);
     await expectServed(reopened, b);
+  });
+});
+
+// Segment layout (sizes, rollover, truncation) as buffered writes lay it out.
+describe("ColumnStore", () => {
+  it("rolls segments at maxSegmentBytes", async () => {
+    const d = await dir();
+    const { store } = await openStore(d, { maxSegmentBytes: 3000 });
+    const writes = Array.from({ length: 6 }, (_, i) => write(1, i, 1000));
+    for (const w of writes) await store.put([w]);
+    expect(store.stats().segments).toBe(3);
+    for (const w of writes) await expectServed(store, w);
+  });
+
+  it("refuses writes above maxStoreBytes", async () => {
+    const d = await dir();
+    const { store } = await openStore(d, { maxStoreBytes: 2000 });
+    await store.put([write(1, 0, 1500)]);
+    await expect(store.put([write(1, 1, 1000)])).rejects.toMatchObject({ code: "STORAGE_ERROR_STORE_FULL" });
+  });
+
+  it("drops index records that point past a segment's end", async () => {
+    const d = await dir();
+    const { store } = await openStore(d);
+    const a = write(1, 0, 1000);
+    const b = write(1, 1, 1000);
+    await store.put([a]);
+    await store.put([b]);
+    await store.close();
+    const [segment] = await readdir(join(d, "segments"));
+    const size = (await stat(join(d, "segments", segment!))).size;
+    await truncate(join(d, "segments", segment!), size - 10);
+    const { store: s, metrics } = await openStore(d);
+    await expectServed(s, a);
+    expect((await s.readColumn(b.blobKey, 1)).ok).toBe(false);
+    expect(await metricValue(metrics, "tributary_storage_shard_recovery_dropped_records_total")).toBe(1);
   });
 
   it("deletes expired blobs and frees segments whose records are all dead", async () => {
@@ -292,5 +303,41 @@ describe("dropWritten", () => {
     const rest = dropWritten(parts, 4);
     expect(rest).toHaveLength(1);
     expect(rest[0]).toBe(parts[2]);
+  });
+});
+
+describe.skipIf(!directSupported)("DirectAppender", () => {
+  it("writes parts back to back across staging flushes and zero-pads to 4 KiB", async () => {
+    const d = await dir();
+    const appender = await DirectAppender.probe(d);
+    if (typeof appender === "string") throw new Error(appender);
+    const path = join(d, "segment");
+    await writeFile(path, new Uint8Array(0));
+    const fh = await openDirect(path);
+    // 9 MiB + a few bytes: more than one 8 MiB staging buffer, an unaligned tail.
+    const parts = [randomBytes(80), randomBytes(9 * 1024 * 1024), randomBytes(4093)];
+    const total = parts.reduce((n, p) => n + p.length, 0);
+    const end = await appender.write(fh, 4096, parts);
+    await fh.close();
+    expect(end).toBe(4096 + alignUp(total));
+    const file = await readFile(path);
+    expect(file.length).toBe(end);
+    expect(file.subarray(4096, 4096 + total).equals(Buffer.concat(parts))).toBe(true);
+    expect(file.subarray(4096 + total).every((b) => b === 0)).toBe(true);
+    await expect(appender.write(await openDirect(path), 100, parts)).rejects.toThrow(RangeError);
+  });
+
+  it("starts every put of the store on a 4 KiB boundary", async () => {
+    const d = await dir();
+    const { store } = await openStore(d, { directIo: true });
+    const first = write(1, 0, 1000);
+    const second = write(1, 1, 1000);
+    await store.put([first]);
+    await store.put([second]);
+    const [segment] = await readdir(join(d, "segments"));
+    const file = await readFile(join(d, "segments", segment!));
+    expect(file.length).toBe(8192);
+    expect(file.subarray(4096, 4100).toString("ascii")).toBe("TRSR");
+    await expectServed(store, second);
   });
 });
