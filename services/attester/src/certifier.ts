@@ -1,7 +1,7 @@
 /**
  * Certifying one batch: ask every storage shard of the epoch to SignBatch in parallel (each call
- * bounded by `signTimeoutMs`), keep the signatures that verify, and stop as soon as they make a
- * certificate. Shards that failed or did not answer are asked again every `retryIntervalMs`
+ * bounded by `signTimeoutMs`), gather the signatures (SignatureCollector verifies them, together
+ * first, one by one only if that fails), and stop as soon as they make a certificate. Shards that failed or did not answer are asked again every `retryIntervalMs`
  * until `certificateTimeoutMs` has passed; then the batch fails (the caller naks its events so
  * they are redelivered; nothing is acked without a certificate).
  *
@@ -67,18 +67,16 @@ export async function certifyBatch(
       try {
         const signature = await signer.signBatch(plan, request, { timeoutMs, signal: roundAbort.signal });
         if (certificate !== undefined) return;
-        const result = collector.offer(shardIndex, signature);
-        if (result === "invalid") {
+        if (collector.offer(shardIndex, signature) !== "accepted") return;
+        const attempt = collector.tryCertificate();
+        for (const bad of attempt.invalid) {
           logger.warn("Storage shard returned an invalid batch signature", {
-            shard: request.shardId,
+            shard: plan.requests[bad]?.shardId,
             batchRoot: batchRootHex,
           });
-          return;
         }
-        if (result === "accepted") {
-          certificate = collector.tryCertificate();
-          if (certificate !== undefined) roundAbort.abort();
-        }
+        certificate = attempt.certificate;
+        if (certificate !== undefined) roundAbort.abort();
       } catch (err) {
         if (certificate !== undefined || roundAbort.signal.aborted) return;
         logger.debug("SignBatch failed", { shard: request.shardId, batchRoot: batchRootHex, err });

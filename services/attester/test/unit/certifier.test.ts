@@ -68,18 +68,31 @@ describe("batch plan, signature collection and certification", () => {
     expect(() => planBatch(epoch, [{ ...plan.blobs[0]!, header: testHeader(8) }], "a", 1)).toThrow();
   });
 
-  it("collector rejects a bad signature and certifies once 2/3 of the weight signed", () => {
+  it("collector drops a bad signature at the threshold and certifies once 2/3 of the weight signed", () => {
     const c = new SignatureCollector(epoch, plan.header, plan.certifiedBlobs);
     const message = batchSigningMessage(plan.header);
-    expect(c.offer(0, sign(keys[1]!.secretKey, message))).toBe("invalid");
-    expect(c.offer(0, sign(keys[0]!.secretKey, message))).toBe("accepted");
+    // Shard 0 signs with shard 1's key: not checked until the weight makes a certificate.
+    expect(c.offer(0, sign(keys[1]!.secretKey, message))).toBe("accepted");
     expect(c.offer(0, sign(keys[0]!.secretKey, message))).toBe("duplicate");
-    expect(c.tryCertificate()).toBeUndefined();
-    expect(c.missing()).toEqual([1, 2]);
+    expect(c.tryCertificate()).toEqual({ certificate: undefined, invalid: [] });
     expect(c.offer(2, sign(keys[2]!.secretKey, message))).toBe("accepted");
-    const cert = c.tryCertificate();
-    expect(cert).toBeDefined();
-    expect(verifyCertificate(cert!, epoch, plan.certifiedBlobs).ok).toBe(true);
+    // 2 of 3 signed: the aggregate fails, the one-by-one check finds shard 0 and drops it.
+    expect(c.tryCertificate()).toEqual({ certificate: undefined, invalid: [0] });
+    expect(c.missing()).toEqual([0, 1]);
+    expect(c.offer(0, sign(keys[0]!.secretKey, message))).toBe("accepted");
+    const { certificate, invalid } = c.tryCertificate();
+    expect(invalid).toEqual([]);
+    expect(certificate).toBeDefined();
+    expect(verifyCertificate(certificate!, epoch, plan.certifiedBlobs).ok).toBe(true);
+  });
+
+  it("collector drops a signature that is not a curve point", () => {
+    const c = new SignatureCollector(epoch, plan.header, plan.certifiedBlobs);
+    const message = batchSigningMessage(plan.header);
+    c.offer(0, sign(keys[0]!.secretKey, message));
+    c.offer(1, new Uint8Array(96).fill(0xab));
+    expect(c.tryCertificate()).toEqual({ certificate: undefined, invalid: [1] });
+    expect(c.signerCount).toBe(1);
   });
 
   it("certifies with one of three shards down (2/3 of the weight)", async () => {
