@@ -116,3 +116,4 @@ export {
   openRedis,
 } from "./serviceFoundation.ts";
 export { sleep } from "./sleep.ts";
+export { BULK_BUFFER_V8_FLAGS, SERVICE_NODE_FLAGS, tuneV8ForBulkBuffers } from "./v8Tuning.ts";

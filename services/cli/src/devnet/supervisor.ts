@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { openSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SERVICE_NODE_FLAGS } from "@tributary/runtime";
 import { CliError } from "../cliError.ts";
 import type { ProcessSpec } from "./topology.ts";
 
@@ -19,7 +20,8 @@ export interface RunningProcess {
 
 export function startProcess(spec: ProcessSpec, logDir: string): RunningProcess {
   const logFd = openSync(join(logDir, `${spec.name}.log`), "a");
-  const child = spawn(process.execPath, [join(SERVICES_DIR, spec.service, "src", "main.ts")], {
+  const main = join(SERVICES_DIR, spec.service, "src", "main.ts");
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, main], {
     env: { ...process.env, ...spec.env },
     stdio: ["ignore", logFd, logFd],
   });
