@@ -21,6 +21,7 @@ import { SampleIntake } from "./sampleIntake.ts";
 import { SampleReportBook } from "./sampleReportBook.ts";
 import { StatusWriter } from "./statusWriter.ts";
 import { Validator } from "./validator.ts";
+import { VerifiedCertificates } from "./verifiedCertificates.ts";
 
 export type ConsensusShardOptions = {
   readonly shardId: string;
@@ -56,6 +57,8 @@ export class ConsensusShardNode {
   private readonly abort = new AbortController();
   readonly finality: FinalityTracker;
   readonly book = new SampleReportBook();
+  /** Shared by the gRPC intake, the proposer and the validator of this process. */
+  readonly verifiedCertificates = new VerifiedCertificates();
   blocks!: BlockStream;
   private lease: LeaderLease | undefined;
   private proposer: Proposer | undefined;
@@ -114,7 +117,16 @@ export class ConsensusShardNode {
         blobInfoRetries: this.opts.blobInfoRetries,
         blobInfoRetryMs: this.opts.blobInfoRetryMs,
       },
-      { logger, metrics, js, blocks: this.blocks, membership, blobInfo, book: this.book },
+      {
+        logger,
+        metrics,
+        js,
+        blocks: this.blocks,
+        membership,
+        blobInfo,
+        book: this.book,
+        verified: this.verifiedCertificates,
+      },
     );
     // Heights already final need no vote; start right after the contiguous final prefix.
     await this.validator.start(this.finality.contiguousFinalHeight() + 1, signal);
@@ -142,7 +154,15 @@ export class ConsensusShardNode {
         maxBlockEntries: this.opts.maxBlockEntries,
         certsAckWaitMs: this.opts.certsAckWaitMs,
       },
-      { logger, metrics, nc, blocks: this.blocks, membership, statusWriter },
+      {
+        logger,
+        metrics,
+        nc,
+        blocks: this.blocks,
+        membership,
+        statusWriter,
+        verified: this.verifiedCertificates,
+      },
     );
     this.lease = new LeaderLease(
       { key: this.opts.shardId, holderId: this.opts.validatorId, renewMs: this.opts.leaseRenewMs },

@@ -5,7 +5,8 @@
  * - each blob: its header is valid, names the certificate's epoch, its key is recomputed from
  *   the header, its namespace is owned by this shard in that epoch, and its inclusion proof and
  *   the certificate verify (`verifyBlobCertificate`: weight >= 2/3, column coverage, aggregate
- *   signature; the pairing runs once per certificate, the other blobs reuse it);
+ *   signature; the pairing runs once per certificate, the other blobs reuse it, and not at all
+ *   for a certificate this process already verified, when given `VerifiedCertificates`);
  * - no blob key twice.
  */
 import type { BlobInclusion } from "@tributary/proto";
@@ -19,6 +20,7 @@ import {
   validateBlobHeader,
   verifyBlobCertificate,
 } from "@tributary/protocol";
+import type { VerifiedCertificates } from "./verifiedCertificates.ts";
 
 export type CertifiedBlobIn = {
   readonly header: BlobHeader;
@@ -43,6 +45,7 @@ export function checkCertifiedBlobs(
   epoch: EpochMembership,
   shardId: string,
   batchBlobCount: number = certificate.batchHeader.blobCount,
+  verified?: VerifiedCertificates,
 ): EnvelopeCheck {
   if (certificate.batchHeader.epoch !== epoch.epoch)
     return { ok: false, reason: "certificate names another epoch" };
@@ -52,7 +55,7 @@ export function checkCertifiedBlobs(
   if (blobs.length === 0) return { ok: false, reason: "no blobs" };
   const seen = new Set<string>();
   const accepted: AcceptedBlob[] = [];
-  let signatureChecked = false;
+  let signatureChecked = verified?.has(certificate) === true;
   for (const b of blobs) {
     let key: Uint8Array;
     try {
@@ -84,6 +87,7 @@ export function checkCertifiedBlobs(
       { skipSignatureCheck: signatureChecked },
     );
     if (!check.ok) return { ok: false, reason: `blob ${keyHex}: ${check.code}: ${check.reason}` };
+    if (!signatureChecked) verified?.add(certificate);
     signatureChecked = true;
     accepted.push({ blobKey: key, header: b.header, index: b.inclusion.blobIndex });
   }

@@ -27,6 +27,7 @@ import type { EpochSource } from "./epochSource.ts";
 import { ConsensusErrorCode, consensusError, toRpcError } from "./errors.ts";
 import type { FinalityTracker } from "./finalityTracker.ts";
 import { certsSubject, type LaneNames } from "./lane.ts";
+import type { VerifiedCertificates } from "./verifiedCertificates.ts";
 
 export type ConsensusGrpcModules = {
   readonly logger: Logger;
@@ -35,6 +36,7 @@ export type ConsensusGrpcModules = {
   readonly finality: FinalityTracker;
   readonly membership: EpochSource;
   readonly blobInfo: BlobInfoSource;
+  readonly verified?: VerifiedCertificates;
 };
 
 export function addConsensusShardService(
@@ -115,7 +117,14 @@ export function addConsensusShardService(
         const check =
           epoch === undefined
             ? { ok: false as const, reason: "unknown epoch" }
-            : checkCertifiedBlobs(certificate, blobs, epoch, opts.shardId);
+            : checkCertifiedBlobs(
+                certificate,
+                blobs,
+                epoch,
+                opts.shardId,
+                certificate.batchHeader.blobCount,
+                modules.verified,
+              );
         if (!check.ok) {
           throw consensusError(ConsensusErrorCode.invalidCertificate, "failed_precondition", check.reason);
         }

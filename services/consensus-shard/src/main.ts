@@ -75,7 +75,15 @@ runService({
     addConsensusShardService(
       grpc.server,
       { shardId: config.shardId, lane },
-      { logger, nc: nats.nc, blocks: node.blocks, finality: node.finality, membership, blobInfo },
+      {
+        logger,
+        nc: nats.nc,
+        blocks: node.blocks,
+        finality: node.finality,
+        membership,
+        blobInfo,
+        verified: node.verifiedCertificates,
+      },
     );
     await grpc.bind(config.grpc.host, config.grpc.port);
     addCloser({ name: "grpc", close: () => grpc.shutdown(config.grpc.shutdownTimeoutMs) });

@@ -26,6 +26,7 @@ import { blocksSubject, certsStream, certsSubject, type LaneNames } from "./lane
 import type { ConsensusShardMetrics } from "./metrics.ts";
 import { blockToProto } from "./protoCodec.ts";
 import type { StatusWriter } from "./statusWriter.ts";
+import type { VerifiedCertificates } from "./verifiedCertificates.ts";
 
 export type ProposerOptions = {
   readonly shardId: string;
@@ -43,6 +44,7 @@ export type ProposerModules = {
   readonly blocks: BlockStream;
   readonly membership: EpochSource;
   readonly statusWriter: StatusWriter;
+  readonly verified?: VerifiedCertificates;
 };
 
 type PendingItem = {
@@ -216,6 +218,7 @@ export class Proposer {
         epoch,
         this.opts.shardId,
         envelope.batchBlobCount,
+        this.modules.verified,
       );
     } catch (err) {
       check = { ok: false, reason: err instanceof Error ? err.message : String(err) };

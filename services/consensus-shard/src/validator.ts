@@ -20,6 +20,7 @@ import { type LaneNames, votesSubject } from "./lane.ts";
 import type { ConsensusShardMetrics } from "./metrics.ts";
 import type { DomainBlock } from "./protoCodec.ts";
 import type { SampleReportBook } from "./sampleReportBook.ts";
+import type { VerifiedCertificates } from "./verifiedCertificates.ts";
 
 export type ValidatorOptions = {
   readonly shardId: string;
@@ -41,6 +42,7 @@ export type ValidatorModules = {
   readonly book: SampleReportBook;
   /** Called with every block that passed its checks (before the vote). */
   readonly onValidBlock?: (block: DomainBlock) => void;
+  readonly verified?: VerifiedCertificates;
 };
 
 export type BlockCheck = { readonly ok: true } | { readonly ok: false; readonly reason: string };
@@ -123,7 +125,14 @@ export class Validator {
           return { ok: false, reason: `blob ${hex}: header or inclusion unknown` };
         blobs.push({ header: info.header, inclusion: info.inclusion, expectedKey: key });
       }
-      const check = checkCertifiedBlobs(entry.certificate, blobs, epoch, this.opts.shardId);
+      const check = checkCertifiedBlobs(
+        entry.certificate,
+        blobs,
+        epoch,
+        this.opts.shardId,
+        entry.certificate.batchHeader.blobCount,
+        this.modules.verified,
+      );
       if (!check.ok) return { ok: false, reason: `entry ${i}: ${check.reason}` };
     }
     return { ok: true };
