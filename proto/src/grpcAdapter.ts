@@ -17,6 +17,7 @@ import {
   fromBinary,
   type MessageInitShape,
   type MessageShape,
+  ScalarType,
   toBinary,
 } from "@bufbuild/protobuf";
 import type { ChannelOptions, Metadata, MethodDefinition, ServiceDefinition } from "@grpc/grpc-js";
@@ -52,6 +53,54 @@ export class EncodedMessage<Desc extends DescMessage = DescMessage> {
     this.schema = schema;
     this.bytes = bytes;
   }
+}
+
+/**
+ * Encodes `value` plus `bytes` as its field `fieldName`, copying `bytes` once, straight into the
+ * wire buffer. For messages that carry one bulk `bytes` field (a blob) next to small ones. The
+ * field must be a singular `bytes` field with the highest field number of the message: the
+ * rest is encoded by protobuf-es (which writes fields in number order, without the empty bulk
+ * field) and the bulk field appended, which is exactly protobuf-es's own output.
+ */
+export function encodeWithBulkBytes<Desc extends DescMessage>(
+  schema: Desc,
+  value: MessageInitShape<Desc>,
+  fieldName: string,
+  bytes: Uint8Array,
+): EncodedMessage<Desc> {
+  const field = schema.fields.find((f) => f.localName === fieldName);
+  const highest = Math.max(...schema.fields.map((f) => f.number));
+  if (field === undefined || field.fieldKind !== "scalar" || field.scalar !== ScalarType.BYTES) {
+    throw new TypeError(`${schema.typeName}.${fieldName} is not a bytes field`);
+  }
+  if (field.number !== highest || field.oneof !== undefined) {
+    throw new TypeError(
+      `${schema.typeName}.${fieldName} must be the highest-numbered field, outside any oneof`,
+    );
+  }
+  const rest = toBinary(
+    schema,
+    create(schema, { ...value, [fieldName]: new Uint8Array(0) } as MessageInitShape<Desc>),
+  );
+  if (bytes.length === 0) return new EncodedMessage(schema, rest);
+  const tag = (field.number << 3) | 2;
+  const prefix = [...varint(tag), ...varint(bytes.length)];
+  const out = Buffer.allocUnsafe(rest.length + prefix.length + bytes.length);
+  out.set(rest, 0);
+  out.set(prefix, rest.length);
+  out.set(bytes, rest.length + prefix.length);
+  return new EncodedMessage(schema, out);
+}
+
+function varint(value: number): number[] {
+  const out: number[] = [];
+  let v = value;
+  while (v > 0x7f) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return out;
 }
 
 /**

@@ -55,7 +55,7 @@ type StreamRequest<M extends DescMethod> = RequestInitOf<M> | EncodedMessage<M["
 type Requests<M extends DescMethod> = AsyncIterable<StreamRequest<M>> | Iterable<StreamRequest<M>>;
 
 export type UnaryMethod<M extends DescMethod> = (
-  request: RequestInitOf<M>,
+  request: RequestInitOf<M> | EncodedMessage<M["input"]>,
   options?: CallOptions,
 ) => Promise<ResponseOf<M>>;
 export type ServerStreamingMethod<M extends DescMethod> = (

@@ -40,6 +40,7 @@ export {
   decodeMessage,
   EncodedMessage,
   encodeMessage,
+  encodeWithBulkBytes,
   getMethodPath,
   type HandlerContext,
   type MethodsOf,

@@ -12,7 +12,8 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { blobHeaderFromProto, Code, RpcError } from "@tributary/proto";
+import { blobHeaderFromProto, Code, encodeWithBulkBytes, RpcError } from "@tributary/proto";
+import { EncodeBlobRequestSchema } from "@tributary/proto/tributary/encoder/v1/encoder";
 import { EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
 import {
   type BlobHeader,
@@ -147,7 +148,10 @@ export class Dispersal {
     const deadline = earliest(ctx.deadline, new Date(acceptedAt + this.opts.encodeTimeoutMs));
     let response: Awaited<ReturnType<EncoderPool["encode"]>>;
     try {
-      response = await this.modules.encoders.encode(
+      // The blob is copied once, into the wire buffer (encodeWithBulkBytes), not through
+      // protobuf-es's growing writer.
+      const request = encodeWithBulkBytes(
+        EncodeBlobRequestSchema,
         {
           header: {
             version: HEADER_VERSION,
@@ -159,8 +163,12 @@ export class Dispersal {
             epoch: 0n, // 0: the encoder's current epoch
             preset: req.preset,
           },
-          data: req.data,
         },
+        "data",
+        req.data,
+      );
+      response = await this.modules.encoders.encode(
+        request,
         { deadline, signal: ctx.signal },
         (endpoint, err) => {
           metrics.encoderRetries.inc();

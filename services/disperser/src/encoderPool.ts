@@ -5,7 +5,7 @@
  */
 
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, createClient, RpcError, type ServiceClient } from "@tributary/proto";
+import { Code, createClient, type EncodedMessage, RpcError, type ServiceClient } from "@tributary/proto";
 import type { EncodeBlobRequestSchema } from "@tributary/proto/tributary/encoder/v1/encoder";
 import {
   type EncodeBlobRequest,
@@ -17,7 +17,10 @@ import { grpcClientOptions } from "@tributary/runtime";
 export type EncoderClient = ServiceClient<typeof Encoder>;
 
 export type EncodeCall = (
-  request: MessageInitShape<typeof EncodeBlobRequestSchema> | EncodeBlobRequest,
+  request:
+    | MessageInitShape<typeof EncodeBlobRequestSchema>
+    | EncodeBlobRequest
+    | EncodedMessage<typeof EncodeBlobRequestSchema>,
   options: { deadline?: Date; signal?: AbortSignal | undefined },
 ) => Promise<EncodeBlobResponse>;
 
