@@ -106,6 +106,7 @@ export {
   type NatsModules,
   type NatsOptions,
   natsConfigSchema,
+  waitForJetStream,
 } from "./nats.ts";
 export { connectRedis, type RedisConnectOptions, type RedisHandle, redisConfigSchema } from "./redis.ts";
 export {

@@ -202,3 +202,29 @@ export async function ensureKv(
   }
   return kv;
 }
+
+/**
+ * Waits until JetStream answers on `nc`: a nats-server that was just started accepts
+ * connections before its JetStream subsystem is up, and answers JetStream requests with
+ * 503 (no responders) meanwhile. Throws a plain-worded error if it never comes up.
+ */
+export async function waitForJetStream(nc: NatsConnection, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const jsm = await nc.jetstreamManager();
+      await jsm.getAccountInfo();
+      return;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code !== "503" || Date.now() >= deadline) {
+        throw new Error(
+          code === "503"
+            ? `JetStream did not answer within ${timeoutMs} ms (is nats-server running with -js?)`
+            : `JetStream check failed: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

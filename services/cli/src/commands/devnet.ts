@@ -6,7 +6,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { membershipToJson, openMembershipBucket, publishMembership } from "@tributary/runtime";
+import {
+  membershipToJson,
+  openMembershipBucket,
+  publishMembership,
+  waitForJetStream,
+} from "@tributary/runtime";
 import { Redis } from "ioredis";
 import { connect, type NatsConnection } from "nats";
 import { CliError } from "../cliError.ts";
@@ -96,6 +101,9 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
   try {
     const nc = await connect({ servers: opts.natsUrl });
     try {
+      await waitForJetStream(nc, 15_000).catch((err: Error) => {
+        throw new CliError(`NATS at ${opts.natsUrl}: ${err.message}`);
+      });
       if (opts.fresh) await purgeState(nc, opts.redisUrl);
       const epoch = await publishDevnetEpoch(nc, dataDir, opts.shape);
       out.note(
