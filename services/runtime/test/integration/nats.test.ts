@@ -79,7 +79,8 @@ describe("NATS helpers", () => {
 });
 
 describe("NATS reconnect", () => {
-  const port = 14222;
+  // Not 14222: bench:pipeline runs its own NATS there, and may run while the tests do.
+  const port = 14252;
   let server: ChildProcess | undefined;
 
   const startServer = async () => {
