@@ -58,9 +58,10 @@ export class EncodedMessage<Desc extends DescMessage = DescMessage> {
 /**
  * Encodes `value` plus `bytes` as its field `fieldName`, copying `bytes` once, straight into the
  * wire buffer. For messages that carry one bulk `bytes` field (a blob) next to small ones. The
- * field must be a singular `bytes` field with the highest field number of the message: the
- * rest is encoded by protobuf-es (which writes fields in number order, without the empty bulk
- * field) and the bulk field appended, which is exactly protobuf-es's own output.
+ * field must be a singular `bytes` field with the lowest or the highest field number of the
+ * message: the rest is encoded by protobuf-es (which writes fields in number order, without the
+ * empty bulk field) and the bulk field put before or after it, which is exactly protobuf-es's
+ * own output.
  */
 export function encodeWithBulkBytes<Desc extends DescMessage>(
   schema: Desc,
@@ -69,13 +70,15 @@ export function encodeWithBulkBytes<Desc extends DescMessage>(
   bytes: Uint8Array,
 ): EncodedMessage<Desc> {
   const field = schema.fields.find((f) => f.localName === fieldName);
-  const highest = Math.max(...schema.fields.map((f) => f.number));
+  const numbers = schema.fields.map((f) => f.number);
+  const first = field !== undefined && field.number === Math.min(...numbers);
+  const last = field !== undefined && field.number === Math.max(...numbers);
   if (field === undefined || field.fieldKind !== "scalar" || field.scalar !== ScalarType.BYTES) {
     throw new TypeError(`${schema.typeName}.${fieldName} is not a bytes field`);
   }
-  if (field.number !== highest || field.oneof !== undefined) {
+  if (!(first || last) || field.oneof !== undefined) {
     throw new TypeError(
-      `${schema.typeName}.${fieldName} must be the highest-numbered field, outside any oneof`,
+      `${schema.typeName}.${fieldName} must be the lowest- or highest-numbered field, outside any oneof`,
     );
   }
   const rest = toBinary(
@@ -86,9 +89,10 @@ export function encodeWithBulkBytes<Desc extends DescMessage>(
   const tag = (field.number << 3) | 2;
   const prefix = [...varint(tag), ...varint(bytes.length)];
   const out = Buffer.allocUnsafe(rest.length + prefix.length + bytes.length);
-  out.set(rest, 0);
-  out.set(prefix, rest.length);
-  out.set(bytes, rest.length + prefix.length);
+  const at = first ? 0 : rest.length;
+  out.set(prefix, at);
+  out.set(bytes, at + prefix.length);
+  out.set(rest, first ? prefix.length + bytes.length : 0);
   return new EncodedMessage(schema, out);
 }
 

@@ -1,6 +1,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { DisperseBlobRequestSchema } from "../../src/gen/tributary/disperser/v1/disperser_pb.ts";
 import { EncodeBlobRequestSchema } from "../../src/gen/tributary/encoder/v1/encoder_pb.ts";
 import { StoreColumnsRequestSchema } from "../../src/gen/tributary/storage/v1/storage_pb.ts";
 import { decodeMessage, encodeMessage, encodeWithBulkBytes } from "../../src/grpcAdapter.ts";
@@ -32,9 +33,24 @@ describe("encodeWithBulkBytes", () => {
     );
   });
 
-  it("refuses a field that is not the last bytes field", () => {
-    expect(() => encodeWithBulkBytes(EncodeBlobRequestSchema, {}, "blobKey", new Uint8Array(1))).toThrow(
-      /highest-numbered/,
+  it("puts a lowest-numbered bulk field first, as toBinary does", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 16 }), fc.uint8Array({ maxLength: 5000 }), (namespace, data) => {
+        const init = { namespace, retentionSeconds: 60n, preset: "devnet" };
+        const ours = encodeWithBulkBytes(DisperseBlobRequestSchema, init, "data", data);
+        const reference = toBinary(
+          DisperseBlobRequestSchema,
+          create(DisperseBlobRequestSchema, { ...init, data }),
+        );
+        expect(Buffer.from(ours.bytes).equals(Buffer.from(reference))).toBe(true);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it("refuses a field that is neither the first nor the last field", () => {
+    expect(() => encodeWithBulkBytes(DisperseBlobRequestSchema, {}, "namespace", new Uint8Array(1))).toThrow(
+      /lowest- or highest-numbered/,
     );
     expect(() => encodeWithBulkBytes(EncodeBlobRequestSchema, {}, "header", new Uint8Array(1))).toThrow(
       /not a bytes field/,
