@@ -2,7 +2,7 @@
  * The disperser's metrics: one typed tree, built here and injected. Names are spelled in full in
  * this file only, so a rename is visible in review.
  */
-import { createMetrics, type Metrics } from "@tributary/runtime";
+import { createMetrics, createStatusTransitionsCounter, type Metrics } from "@tributary/runtime";
 import { DISPERSER_SERVICE } from "./config.ts";
 
 /** Dispersal = encode + store on every shard + Redis + JetStream ack: ms for small, s for 16 MiB. */
@@ -39,6 +39,8 @@ export function createDisperserMetrics(metrics: Metrics) {
       help: "GetColumn calls that failed (error, timeout or bad data), by storage shard",
       labelNames: ["shard"],
     }),
+    /** Passed to BlobStatusStore: the status funnel (docs/metrics.md). */
+    statusTransitions: createStatusTransitionsCounter(metrics),
     encoderRetries: metrics.counter({
       name: "tributary_disperser_encoder_retries_total",
       help: "EncodeBlob calls retried on another encoder after UNAVAILABLE",
