@@ -30,6 +30,10 @@ export function createDisperserMetrics(metrics: Metrics) {
       help: "RetrieveBlob latency: fetch k columns, verify, rebuild (excludes streaming back)",
       buckets: LATENCY_BUCKETS,
     }),
+    retrievedBytes: metrics.counter({
+      name: "tributary_disperser_retrieved_blob_bytes_total",
+      help: "Blob data bytes rebuilt and verified for RetrieveBlob (the egress of the public API)",
+    }),
     corruptedColumns: metrics.counter({
       name: "tributary_disperser_corrupted_columns_discarded_total",
       help: "Columns received from a storage shard that failed verification against the data root",
