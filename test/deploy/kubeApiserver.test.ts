@@ -2,8 +2,9 @@
  * The chart's manifests accepted by a real kube-apiserver: a server-side dry run of every object
  * of every profile against kube-apiserver 1.20 (built from Debian's source package by
  * scripts/deployTools.sh) with its own etcd, on ports 16443 and 12379/12380. The chart is
- * rendered for that version (HPA autoscaling/v2beta2, PDB policy/v1beta1). A 1.20 server drops
- * unknown fields silently, so every field sent is also checked to come back in the dry-run result.
+ * rendered for that version (HPA autoscaling/v2beta2, PDB policy/v1beta1). kubectl checks every
+ * field against the server's OpenAPI schema, and since a 1.20 server itself drops unknown fields
+ * silently, every field sent is also checked to come back in the dry-run result.
  */
 import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Daemon, startDaemon, waitUntil } from "./daemon.ts";
-import { type Manifest, parseManifests } from "./manifests.ts";
+import { parseManifests } from "./manifests.ts";
 import { PROFILES, renderChart, requireTool, run } from "./tools.ts";
 
 const ETCD_CLIENT = 12379;
@@ -138,10 +139,10 @@ describe("kube-apiserver server-side dry run", () => {
     const file = join(dir, `${profile}.yaml`);
     writeFileSync(file, rendered);
     const sent = parseManifests(rendered);
-    const r = await kubectl(["create", "--dry-run=server", "-n", NAMESPACE, "-f", file, "-o", "json"]);
+    const r = await kubectl(["create", "--dry-run=server", "-n", NAMESPACE, "-f", file, "-o", "yaml"]);
     expect(r.code, r.stderr).toBe(0);
-    const parsed = JSON.parse(r.stdout) as { kind: string; items?: Manifest[] };
-    const stored: Manifest[] = parsed.items ?? [parsed as Manifest];
+    // One YAML document per object, as the server would have stored it.
+    const stored = parseManifests(r.stdout);
     expect(stored.map((m) => `${m.kind}/${m.metadata.name}`)).toEqual(
       sent.map((m) => `${m.kind}/${m.metadata.name}`),
     );
@@ -164,5 +165,17 @@ describe("kube-apiserver server-side dry run", () => {
     const r = await kubectl(["create", "--dry-run=server", "-n", NAMESPACE, "-f", file]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/replicas/);
+  });
+
+  it("refuses a misspelt field (checked against the server's own OpenAPI schema)", async () => {
+    const file = join(dir, "unknown-field.yaml");
+    const service = parseManifests(await renderChart("devnet-small", ALL_ON)).find(
+      (m) => m.kind === "Service",
+    )!;
+    (service.spec as Record<string, unknown>).clusterIp = "None";
+    writeFileSync(file, JSON.stringify(service));
+    const r = await kubectl(["create", "--dry-run=server", "-n", NAMESPACE, "-f", file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown field "clusterIp"');
   });
 });
