@@ -10,6 +10,7 @@ service="${1:-}"
 [ "$#" -gt 0 ] && shift
 ordinal="${HOSTNAME##*-}"
 keys="${TRIBUTARY_KEYS_DIR:-/keys/bls}"
+app="${TRIBUTARY_APP_DIR:-/app}"
 
 case "$service" in
   storage-shard)
@@ -27,7 +28,7 @@ case "$service" in
     export TRIBUTARY_SAMPLER_BLS_SEED_FILE
     ;;
   tributary)
-    exec node /app/services/cli/src/main.ts "$@"
+    exec node "$app/services/cli/src/main.ts" "$@"
     ;;
   disperser | encoder | attester | controller) ;;
   *)
@@ -35,7 +36,7 @@ case "$service" in
     exit 2
     ;;
 esac
-main="/app/services/$service/src/main.ts"
+main="$app/services/$service/src/main.ts"
 if [ ! -f "$main" ]; then
   echo "entrypoint.sh: $service is not in this image ($main missing)" >&2
   exit 2

@@ -6,7 +6,7 @@
  * listens on 19090.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -223,5 +223,21 @@ describe("Prometheus scraping a devnet under load", () => {
     }
     // Storage fill is visible: the volume gauges of every storage shard.
     await eventually("count(tributary_storage_shard_volume_capacity_bytes > 0)", (v) => v === 4);
+  });
+
+  it("evaluates every dashboard query, and each panel but the fault panels shows data", async () => {
+    type Panel = { title: string; type: string; targets?: { expr: string }[] };
+    const dashboard = JSON.parse(readFileSync(join(DEPLOY, "grafana/tributary.json"), "utf8")) as {
+      panels: Panel[];
+    };
+    // Grafana's variables, as Grafana would fill them in over this short run.
+    const fill = (expr: string) => expr.replaceAll("$__rate_interval", "1m").replaceAll("$__range", "10m");
+    // Panels that only show faults (errors, failed samples), which a healthy devnet has none of.
+    const faultOnly = /error|failure|rejected/i;
+    for (const panel of dashboard.panels.filter((p) => p.type !== "row")) {
+      let series = 0;
+      for (const target of panel.targets ?? []) series += (await query(fill(target.expr))).length;
+      if (!faultOnly.test(panel.title)) expect(series, panel.title).toBeGreaterThan(0);
+    }
   });
 });
