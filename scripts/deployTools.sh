@@ -43,12 +43,17 @@ install_helm() {
   rm -rf "$tmp"
 }
 
+# Debian starts a package's daemon on install where it can; the tests start their own servers
+# (Prometheus on 19090, etcd on 12379) and want none of the packages' running.
+install_without_daemon() {
+  local pkg="$1" daemon="$2"
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" && return 0
+  apt_install "$pkg"
+  (systemctl disable --now "$daemon" >/dev/null 2>&1 || service "$daemon" stop >/dev/null 2>&1) || true
+}
+
 install_prometheus() {
-  # The package's own server is not wanted running: the tests start their own on port 19090.
-  if ! dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "ok installed"; then
-    apt_install prometheus
-    (systemctl disable --now prometheus >/dev/null 2>&1 || service prometheus stop >/dev/null 2>&1) || true
-  fi
+  install_without_daemon prometheus prometheus
 }
 
 k8s_dir="$cache/kubernetes-src"
@@ -110,7 +115,7 @@ func (type2 *UnsafeMapType) UnsafeIterate(obj unsafe.Pointer) MapIterator {
 PY
 }
 install_kube_apiserver() {
-  apt_install etcd-server
+  install_without_daemon etcd-server etcd
   [ -x "$cache/kube-apiserver" ] && return 0
   apt_install golang-go dpkg-dev make rsync
   if [ ! -d "$k8s_dir/src" ]; then
