@@ -1,7 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 // Test tiers live in their own folders: unit tests are pure and parallel; integration tests
-// talk to real servers (gRPC over loopback, NATS, Redis); e2e tests run a whole devnet.
+// talk to real servers (gRPC over loopback, NATS, Redis); e2e tests run a whole devnet; deploy
+// tests check the Helm chart, the alert rules and the metrics against real helm and Prometheus.
 export default defineConfig({
   test: {
     projects: [
@@ -31,6 +32,17 @@ export default defineConfig({
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 900_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Helm chart, Prometheus rules and a devnet scraped by a real Prometheus: real tools
+        // (scripts/deployTools.sh installs them), one file at a time, generous timeouts.
+        test: {
+          name: "deploy",
+          include: ["test/deploy/**/*.test.ts"],
+          testTimeout: 600_000,
           hookTimeout: 300_000,
           fileParallelism: false,
         },

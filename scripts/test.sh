@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command (README, CI): installs the pinned toolchain and dependencies from the
 # lockfile, builds the native codec, checks generated code is reproducible, lints, typechecks
-# and runs every test tier against real NATS and Redis (started here when none answers).
+# and runs every test tier against real NATS and Redis (started here when none answers); the
+# deploy tier's tools (helm, promtool, Prometheus, etcd, kube-apiserver) are installed first.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/toolchain.sh
@@ -19,6 +20,9 @@ pnpm biome ci .
 echo "== typecheck"
 pnpm typecheck
 
+echo "== deploy tools (helm, kubectl, promtool, prometheus, etcd, kube-apiserver; cached)"
+scripts/deployTools.sh all
+
 echo "== services"
 scripts/ensureServices.sh start
 trap 'scripts/ensureServices.sh stop' EXIT
@@ -34,6 +38,11 @@ pnpm vitest run --project unit --project integration --reporter=default --report
   --outputFile.json="$reports/1.json" "$@" || status=$?
 if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
   pnpm vitest run --project e2e --passWithNoTests --reporter=default --reporter=json --outputFile.json="$reports/2.json" || status=$?
+fi
+# The deploy tier (chart, alert rules, a devnet scraped by Prometheus) after the e2e one: its
+# devnet has its own NATS, Redis and ports, but the two would still compete for the 2 cores.
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  pnpm vitest run --project deploy --reporter=default --reporter=json --outputFile.json="$reports/3.json" || status=$?
 fi
 node -e '
   const fs = require("fs");

@@ -1,7 +1,8 @@
 /**
  * Starts a real devnet (`tributary devnet up --fresh`) as a child process for e2e tests, with
  * a NATS (JetStream) and a Redis of its own and its data in a temp directory, and stops all of
- * it afterwards. The devnet's state file names every process, so a test can kill one.
+ * it afterwards. The devnet's state file names every process, so a test can kill one. Extra
+ * `args` go to `devnet up` (e.g. `--nats`, `--redis`, `--port-offset` for a second devnet).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -36,7 +37,9 @@ export async function startDevnet(args: string[], timeoutMs = 240_000): Promise<
   child.stderr!.on("data", (d: Buffer) => {
     stderr += d.toString();
   });
-  const state = await new Promise<DevnetHandle["processes"]>((resolve, reject) => {
+  // The devnet prints its state (disperser address, processes and ports) as one JSON line when ready.
+  type State = Pick<DevnetHandle, "disperser" | "processes">;
+  const state = await new Promise<State>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`devnet not ready after ${timeoutMs} ms\n${stderr}`)),
       timeoutMs,
@@ -45,7 +48,7 @@ export async function startDevnet(args: string[], timeoutMs = 240_000): Promise<
       const line = stdout.split("\n").find((l) => l.startsWith("{"));
       if (line === undefined) return;
       clearTimeout(timer);
-      resolve((JSON.parse(line) as { processes: DevnetHandle["processes"] }).processes);
+      resolve(JSON.parse(line) as State);
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
@@ -54,8 +57,8 @@ export async function startDevnet(args: string[], timeoutMs = 240_000): Promise<
   });
   return {
     dataDir,
-    disperser: "127.0.0.1:7100",
-    processes: state,
+    disperser: state.disperser,
+    processes: state.processes,
     child,
     log: (name) => readFileSync(join(dataDir, "logs", `${name}.log`), "utf8"),
     async stop() {

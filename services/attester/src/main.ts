@@ -41,7 +41,7 @@ runService({
     );
     const signer = new GrpcBatchSigner();
     addCloser({ name: "storage-clients", close: () => signer.close() });
-    const statusStore = new BlobStatusStore(redis.redis);
+    const statusStore = new BlobStatusStore(redis.redis, { transitions: metrics.statusTransitions });
     const lane = { subjectRoot: config.nats.subjectRoot, streamPrefix: config.nats.streamPrefix };
     const attester = new Attester(
       { ...config, lane, replicas: config.nats.replicas, certificateTimeoutMs: config.certificateTimeoutMs },

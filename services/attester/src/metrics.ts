@@ -2,7 +2,7 @@
  * The attester's metrics: one typed tree, built here and injected. Names are spelled in full in
  * this file only, so a rename is visible in review.
  */
-import { createMetrics, type Metrics } from "@tributary/runtime";
+import { createMetrics, createStatusTransitionsCounter, type Metrics } from "@tributary/runtime";
 import { ATTESTER_SERVICE } from "./config.ts";
 
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096];
@@ -32,6 +32,8 @@ export function createAttesterMetrics(metrics: Metrics) {
       help: "Encoded events received, by result (batched, invalid_header, malformed)",
       labelNames: ["result"],
     }),
+    /** Passed to BlobStatusStore: the status funnel (docs/metrics.md). */
+    statusTransitions: createStatusTransitionsCounter(metrics),
     envelopes: metrics.counter({
       name: "tributary_attester_envelopes_published_total",
       help: "Certificate envelopes published to consensus shards",

@@ -10,7 +10,7 @@ export const USAGE = `tributary — command line for a Tributary DA cluster
 
 usage:
   tributary devnet up [--storage N] [--consensus M] [--validators V] [--encoders E]
-                      [--replication R] [--data-dir DIR] [--fresh]
+                      [--replication R] [--data-dir DIR] [--fresh] [--port-offset N]
   tributary devnet down [--data-dir DIR]
   tributary disperse FILE|- [--namespace HEX] [--retention SECONDS] [--wait] [--timeout MS]
   tributary status KEY
@@ -37,6 +37,7 @@ const options = {
   encoders: { type: "string" },
   replication: { type: "string" },
   fresh: { type: "boolean" },
+  "port-offset": { type: "string" },
   namespace: { type: "string" },
   retention: { type: "string" },
   preset: { type: "string" },
@@ -67,6 +68,7 @@ const flagsSchema = z.object({
   encoders: count("encoders", 1, 16).default(1),
   replication: count("replication", 1, 16).default(2),
   fresh: z.boolean().default(false),
+  "port-offset": count("port-offset", 0, 50_000).default(0),
   namespace: z
     .string()
     .regex(/^[0-9a-fA-F]{32}$/, "--namespace must be 16 bytes as 32 hex digits")

@@ -26,6 +26,7 @@ async function run(argv: string[]): Promise<void> {
           natsUrl: flags.nats,
           redisUrl: flags.redis,
           fresh: flags.fresh,
+          portOffset: flags["port-offset"],
           shape: {
             storageShards: flags.storage,
             consensusShards: flags.consensus,

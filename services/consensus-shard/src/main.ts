@@ -64,7 +64,7 @@ runService({
         metrics,
         nc: nats.nc,
         redis: redis.redis,
-        statusStore: new BlobStatusStore(redis.redis),
+        statusStore: new BlobStatusStore(redis.redis, { transitions: metrics.statusTransitions }),
         membership,
         blobInfo,
       },

@@ -2,7 +2,7 @@
  * The consensus shard's metrics: one typed tree, built here and injected. Names are spelled in
  * full in this file only, so a rename is visible in review.
  */
-import { createMetrics, type Metrics } from "@tributary/runtime";
+import { createMetrics, createStatusTransitionsCounter, type Metrics } from "@tributary/runtime";
 
 export const CONSENSUS_SHARD_SERVICE = "consensus-shard";
 
@@ -44,6 +44,8 @@ export function createConsensusShardMetrics(metrics: Metrics) {
       help: "Certificate envelopes handled by the leader, by result (accepted, duplicate, rejected)",
       labelNames: ["result"],
     }),
+    /** Passed to BlobStatusStore: the status funnel (docs/metrics.md). */
+    statusTransitions: createStatusTransitionsCounter(metrics),
     blocksChecked: metrics.counter<"result">({
       name: "tributary_consensus_shard_blocks_checked_total",
       help: "Blocks checked by this validator, by result (valid, invalid)",

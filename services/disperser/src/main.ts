@@ -65,7 +65,7 @@ runService({
     addCloser({ name: "storage-clients", close: () => storage.close() });
     membership.onChange((epoch) => storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint))));
 
-    const store = new BlobStatusStore(redis.redis);
+    const store = new BlobStatusStore(redis.redis, { transitions: metrics.statusTransitions });
     const dispersal = new Dispersal(
       {
         maxBlobBytes: config.maxBlobBytes,

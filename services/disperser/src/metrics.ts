@@ -2,7 +2,7 @@
  * The disperser's metrics: one typed tree, built here and injected. Names are spelled in full in
  * this file only, so a rename is visible in review.
  */
-import { createMetrics, type Metrics } from "@tributary/runtime";
+import { createMetrics, createStatusTransitionsCounter, type Metrics } from "@tributary/runtime";
 import { DISPERSER_SERVICE } from "./config.ts";
 
 /** Dispersal = encode + store on every shard + Redis + JetStream ack: ms for small, s for 16 MiB. */
@@ -30,6 +30,10 @@ export function createDisperserMetrics(metrics: Metrics) {
       help: "RetrieveBlob latency: fetch k columns, verify, rebuild (excludes streaming back)",
       buckets: LATENCY_BUCKETS,
     }),
+    retrievedBytes: metrics.counter({
+      name: "tributary_disperser_retrieved_blob_bytes_total",
+      help: "Blob data bytes rebuilt and verified for RetrieveBlob (the egress of the public API)",
+    }),
     corruptedColumns: metrics.counter({
       name: "tributary_disperser_corrupted_columns_discarded_total",
       help: "Columns received from a storage shard that failed verification against the data root",
@@ -39,6 +43,8 @@ export function createDisperserMetrics(metrics: Metrics) {
       help: "GetColumn calls that failed (error, timeout or bad data), by storage shard",
       labelNames: ["shard"],
     }),
+    /** Passed to BlobStatusStore: the status funnel (docs/metrics.md). */
+    statusTransitions: createStatusTransitionsCounter(metrics),
     encoderRetries: metrics.counter({
       name: "tributary_disperser_encoder_retries_total",
       help: "EncodeBlob calls retried on another encoder after UNAVAILABLE",

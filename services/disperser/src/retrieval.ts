@@ -143,6 +143,7 @@ export class Retrieval {
       );
     }
     timer();
+    this.modules.metrics.retrievedBytes.inc(data.length);
     return { header, data };
   }
 

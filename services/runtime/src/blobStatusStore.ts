@@ -6,6 +6,7 @@
  * terminal, and FAILED never replaces FINALIZED).
  */
 import type { Redis } from "ioredis";
+import type { Counter } from "prom-client";
 
 export const BLOB_STATUSES = [
   "QUEUED",
@@ -58,11 +59,22 @@ export interface BlobRecord {
   readonly fields: Readonly<Record<string, string>>;
 }
 
+export type BlobStatusStoreModules = {
+  /**
+   * Counts the transitions this writer applied, by new status: summed over the writers (disperser,
+   * attester, consensus shards) it is the status funnel, and a stage whose entries stop being
+   * followed by the next stage's is where blobs are stuck (deploy/prometheus/alerts.yml).
+   */
+  transitions?: Counter<"status">;
+};
+
 export class BlobStatusStore {
   private readonly redis: Redis;
+  private readonly transitions: Counter<"status"> | undefined;
 
-  constructor(redis: Redis) {
+  constructor(redis: Redis, modules: BlobStatusStoreModules = {}) {
     this.redis = redis;
+    this.transitions = modules.transitions;
     this.redis.defineCommand("tributaryTransition", { numberOfKeys: 1, lua: TRANSITION });
   }
 
@@ -76,8 +88,9 @@ export class BlobStatusStore {
     const args = [status, String(RANK[status]), String(nowMs), ...Object.entries(fields).flat()];
     const cmd = (this.redis as unknown as Record<string, (...a: string[]) => Promise<number>>)
       .tributaryTransition!;
-    const applied = await cmd.call(this.redis, blobStatusKey(blobKey), ...args);
-    return applied === 1;
+    const applied = (await cmd.call(this.redis, blobStatusKey(blobKey), ...args)) === 1;
+    if (applied) this.transitions?.inc({ status });
+    return applied;
   }
 
   async get(blobKey: Uint8Array): Promise<BlobRecord | undefined> {

@@ -16,6 +16,7 @@ export {
   type BlobRecord,
   type BlobStatusName,
   BlobStatusStore,
+  type BlobStatusStoreModules,
   blobStatusKey,
   statusRank,
 } from "./blobStatusStore.ts";
@@ -88,6 +89,8 @@ export {
 export {
   assertMetricName,
   createMetrics,
+  createStatusTransitionsCounter,
+  type GaugeOptions,
   type HistogramOptions,
   METRIC_UNITS,
   type MetricKind,

@@ -94,11 +94,16 @@ export type HistogramOptions<L extends string> = MetricOptions<L> & {
   buckets: readonly number[];
 };
 
+export type GaugeOptions<L extends string> = MetricOptions<L> & {
+  /** Called on every scrape before the value is read: for values cheaper to read than to track. */
+  collect?: (gauge: Gauge<L>) => void | Promise<void>;
+};
+
 export type Metrics = {
   readonly service: string;
   readonly registry: Registry;
   counter<L extends string = never>(opts: MetricOptions<L>): Counter<L>;
-  gauge<L extends string = never>(opts: MetricOptions<L>): Gauge<L>;
+  gauge<L extends string = never>(opts: GaugeOptions<L>): Gauge<L>;
   histogram<L extends string = never>(opts: HistogramOptions<L>): Histogram<L>;
 };
 
@@ -112,7 +117,14 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = new Registry();
   const { service } = opts;
   if (opts.defaultMetrics ?? true) {
-    collectDefaultMetrics({ register: registry, prefix: metricPrefix(service) });
+    const prefix = metricPrefix(service);
+    collectDefaultMetrics({ register: registry, prefix });
+    // prom-client exports these three gauges with a `_total` suffix, which Prometheus reserves for
+    // counters (`promtool check metrics` flags them); the same counts stay available without it
+    // (`nodejs_active_handles` etc.).
+    for (const what of ["handles", "requests", "resources"]) {
+      registry.removeSingleMetric(`${prefix}nodejs_active_${what}_total`);
+    }
   }
   const labels = <L extends string>(o: MetricOptions<L>): L[] => {
     const names = [...(o.labelNames ?? [])];
@@ -128,7 +140,20 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
     gauge(o) {
       assertMetricName(service, "gauge", o.name);
-      return new Gauge({ name: o.name, help: o.help, labelNames: labels(o), registers: [registry] });
+      const { collect } = o;
+      return new Gauge({
+        name: o.name,
+        help: o.help,
+        labelNames: labels(o),
+        registers: [registry],
+        ...(collect === undefined
+          ? {}
+          : {
+              collect: function (this: Gauge) {
+                return collect(this);
+              },
+            }),
+      });
     },
     histogram(o) {
       assertMetricName(service, "histogram", o.name);
@@ -144,4 +169,17 @@ export function createMetrics(opts: MetricsOptions): Metrics {
       });
     },
   };
+}
+
+/**
+ * `tributary_<service>_blob_status_transitions_total{status}`: the blob status transitions a
+ * service applied (BlobStatusStore's `transitions`). One factory so every writer of statuses
+ * names and labels it alike; the status label has the 7 values of BLOB_STATUSES.
+ */
+export function createStatusTransitionsCounter(metrics: Metrics): Counter<"status"> {
+  return metrics.counter<"status">({
+    name: `${metricPrefix(metrics.service)}blob_status_transitions_total`,
+    help: "Blob status transitions this service applied, by new status (QUEUED .. FINALIZED, FAILED, EXPIRED)",
+    labelNames: ["status"],
+  });
 }

@@ -30,7 +30,9 @@ runService({
   name: STORAGE_SHARD_SERVICE,
   logger,
   start: async ({ signal, addCloser }) => {
-    const metrics = createStorageShardMetrics(createMetrics({ service: STORAGE_SHARD_SERVICE }));
+    const metrics = createStorageShardMetrics(createMetrics({ service: STORAGE_SHARD_SERVICE }), {
+      dataDir: config.dataDir,
+    });
     const admin = await startAdminServer(
       { host: config.admin.host, port: config.admin.port },
       { logger, registry: metrics.registry },

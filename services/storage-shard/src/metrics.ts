@@ -2,6 +2,7 @@
  * The storage shard's metrics: one typed tree, built here and injected. Names are spelled in full
  * in this file only, so a rename is visible in review.
  */
+import { statfsSync } from "node:fs";
 import { createMetrics, type Metrics } from "@tributary/runtime";
 
 export const STORAGE_SHARD_SERVICE = "storage-shard";
@@ -11,7 +12,24 @@ const FSYNC_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.2
 /** A StoreColumns call: receive + verify + write + two fsyncs of up to ~128 MiB. */
 const STORE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export function createStorageShardMetrics(metrics: Metrics) {
+export type StorageShardMetricsOptions = {
+  /** The data directory: its filesystem's size and free space are read at each scrape. */
+  dataDir?: string;
+};
+
+export function createStorageShardMetrics(metrics: Metrics, opts: StorageShardMetricsOptions = {}) {
+  // Read at scrape time (one statfs), so "storage near full" sees the volume as it is, whoever
+  // else writes to it. Without a data directory (tests, tools) the gauges stay 0.
+  const { dataDir } = opts;
+  const volume = (pick: (s: { bsize: number; blocks: number; bavail: number }) => number) =>
+    function collect(g: { set(v: number): void }): void {
+      if (dataDir === undefined) return;
+      try {
+        g.set(pick(statfsSync(dataDir)));
+      } catch {
+        // The directory may not exist yet during startup; keep the last value.
+      }
+    };
   return {
     registry: metrics.registry,
     storedBytes: metrics.counter({
@@ -55,6 +73,16 @@ export function createStorageShardMetrics(metrics: Metrics) {
     diskBytes: metrics.gauge({
       name: "tributary_storage_shard_disk_bytes",
       help: "Bytes on disk in segment files and the index log (includes dead records not yet freed)",
+    }),
+    volumeCapacity: metrics.gauge({
+      name: "tributary_storage_shard_volume_capacity_bytes",
+      help: "Size of the filesystem holding the data directory",
+      collect: volume((s) => s.blocks * s.bsize),
+    }),
+    volumeAvailable: metrics.gauge({
+      name: "tributary_storage_shard_volume_available_bytes",
+      help: "Bytes still available to this shard on the filesystem holding the data directory",
+      collect: volume((s) => s.bavail * s.bsize),
     }),
     expiredBlobs: metrics.counter({
       name: "tributary_storage_shard_expired_blobs_total",

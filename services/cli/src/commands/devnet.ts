@@ -18,7 +18,7 @@ import { CliError } from "../cliError.ts";
 import { ensureInfra } from "../devnet/infra.ts";
 import { devnetMembership, samplerPublicKeyHex } from "../devnet/keys.ts";
 import { type RunningProcess, startProcess, stopAll, waitReady } from "../devnet/supervisor.ts";
-import { type DevnetShape, DISPERSER_PORT, devnetProcesses } from "../devnet/topology.ts";
+import { type DevnetShape, devnetProcesses, disperserAddress } from "../devnet/topology.ts";
 import type { Output } from "../output.ts";
 
 export interface DevnetOptions {
@@ -26,6 +26,8 @@ export interface DevnetOptions {
   readonly natsUrl: string;
   readonly redisUrl: string;
   readonly shape: DevnetShape;
+  /** Added to every service port of the port plan (docs/pipeline.md), for a second devnet. */
+  readonly portOffset: number;
   /** Delete the publishing-lane state (streams, KV, Redis keys) left by earlier devnets first. */
   readonly fresh: boolean;
 }
@@ -54,7 +56,12 @@ async function purgeState(nc: NatsConnection, redisUrl: string): Promise<void> {
 }
 
 /** Publishes the devnet's membership: the current epoch again if unchanged, else a new one. */
-async function publishDevnetEpoch(nc: NatsConnection, dataDir: string, shape: DevnetShape): Promise<number> {
+async function publishDevnetEpoch(
+  nc: NatsConnection,
+  dataDir: string,
+  shape: DevnetShape,
+  portOffset: number,
+): Promise<number> {
   const kv = await openMembershipBucket(nc.jetstream());
   const current = await kv.get("current");
   const currentEpoch =
@@ -62,11 +69,11 @@ async function publishDevnetEpoch(nc: NatsConnection, dataDir: string, shape: De
       ? (JSON.parse(new TextDecoder().decode(current.value)) as { epoch: number }).epoch
       : 0;
   if (currentEpoch > 0) {
-    const same = await devnetMembership(dataDir, shape, currentEpoch);
+    const same = await devnetMembership(dataDir, shape, currentEpoch, portOffset);
     if (JSON.stringify(membershipToJson(same)) === new TextDecoder().decode(current!.value))
       return currentEpoch;
   }
-  const next = await devnetMembership(dataDir, shape, currentEpoch + 1);
+  const next = await devnetMembership(dataDir, shape, currentEpoch + 1, portOffset);
   await publishMembership(kv, next);
   return next.epoch;
 }
@@ -105,7 +112,7 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
         throw new CliError(`NATS at ${opts.natsUrl}: ${err.message}`);
       });
       if (opts.fresh) await purgeState(nc, opts.redisUrl);
-      const epoch = await publishDevnetEpoch(nc, dataDir, opts.shape);
+      const epoch = await publishDevnetEpoch(nc, dataDir, opts.shape, opts.portOffset);
       out.note(
         `epoch ${epoch}: ${opts.shape.storageShards} storage shards (r=${opts.shape.replication}), ${opts.shape.consensusShards} consensus shards x ${opts.shape.validatorsPerShard} validators`,
       );
@@ -118,6 +125,7 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
       { nats: opts.natsUrl, redis: opts.redisUrl },
       dataDir,
       await samplerPublicKeyHex(dataDir),
+      opts.portOffset,
     );
     for (const spec of specs) {
       const p = startProcess(spec, logDir);
@@ -132,7 +140,7 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
     await Promise.all(processes.map((p) => waitReady(p, 60_000)));
     const state = {
       pid: process.pid,
-      disperser: `127.0.0.1:${DISPERSER_PORT}`,
+      disperser: disperserAddress(opts.portOffset),
       nats: opts.natsUrl,
       redis: opts.redisUrl,
       startedInfra: infra.started,
@@ -147,7 +155,7 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
     out.result(
       { ready: true, dataDir, ...state },
       [
-        `devnet ready: disperser on 127.0.0.1:${DISPERSER_PORT}, ${specs.length} processes, logs in ${logDir}`,
+        `devnet ready: disperser on ${state.disperser}, ${specs.length} processes, logs in ${logDir}`,
         ...specs.map(
           (s) =>
             `  ${s.name.padEnd(22)} grpc :${s.grpcPort}  metrics http://127.0.0.1:${s.adminPort}/metrics`,

@@ -44,11 +44,15 @@ export async function devnetMembership(
   dataDir: string,
   shape: DevnetShape,
   epoch: number,
+  portOffset = 0,
 ): Promise<EpochMembership> {
   await identity(dataDir, "sampler");
   const storageShards = [];
   for (let i = 0; i < shape.storageShards; i++) {
-    storageShards.push({ ...(await identity(dataDir, storageShardId(i))), endpoint: storageEndpoint(i) });
+    storageShards.push({
+      ...(await identity(dataDir, storageShardId(i))),
+      endpoint: storageEndpoint(i, portOffset),
+    });
   }
   const consensusShards = [];
   for (let s = 0; s < shape.consensusShards; s++) {

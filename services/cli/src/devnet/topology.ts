@@ -31,6 +31,14 @@ export interface ProcessSpec {
 
 export const DISPERSER_PORT = 7100;
 
+/**
+ * Every devnet port is a base from the port plan plus `portOffset` (default 0), so a second
+ * devnet (e.g. the deploy tests' next to the e2e one) can run beside the first on one machine.
+ */
+export function disperserAddress(portOffset = 0): string {
+  return `127.0.0.1:${DISPERSER_PORT + portOffset}`;
+}
+
 export function storageShardId(i: number): string {
   return `storage-${i}`;
 }
@@ -41,8 +49,8 @@ export function validatorId(s: number, v: number): string {
   return `consensus-${s}-v${v}`;
 }
 
-export function storageEndpoint(i: number): string {
-  return `127.0.0.1:${7300 + i}`;
+export function storageEndpoint(i: number, portOffset = 0): string {
+  return `127.0.0.1:${7300 + i + portOffset}`;
 }
 
 export function seedFile(dataDir: string, id: string): string {
@@ -76,17 +84,19 @@ export function devnetProcesses(
   urls: DevnetUrls,
   dataDir: string,
   samplerPublicKey?: string,
+  portOffset = 0,
 ): ProcessSpec[] {
   const specs: ProcessSpec[] = [];
+  const port = (base: number) => base + portOffset;
   for (let i = 0; i < shape.storageShards; i++) {
     const p = "TRIBUTARY_STORAGE_SHARD";
     specs.push({
       name: storageShardId(i),
       service: "storage-shard",
-      grpcPort: 7300 + i,
-      adminPort: 9300 + i,
+      grpcPort: port(7300 + i),
+      adminPort: port(9300 + i),
       env: {
-        ...common(p, urls, 7300 + i, 9300 + i),
+        ...common(p, urls, port(7300 + i), port(9300 + i)),
         [`${p}_SHARD_ID`]: storageShardId(i),
         [`${p}_DATA_DIR`]: join(dataDir, storageShardId(i)),
         [`${p}_BLS_SEED_FILE`]: seedFile(dataDir, storageShardId(i)),
@@ -96,13 +106,13 @@ export function devnetProcesses(
   const encoders: string[] = [];
   for (let i = 0; i < shape.encoders; i++) {
     const p = "TRIBUTARY_ENCODER";
-    encoders.push(`127.0.0.1:${7200 + i}`);
+    encoders.push(`127.0.0.1:${port(7200 + i)}`);
     specs.push({
       name: `encoder-${i}`,
       service: "encoder",
-      grpcPort: 7200 + i,
-      adminPort: 9200 + i,
-      env: common(p, urls, 7200 + i, 9200 + i),
+      grpcPort: port(7200 + i),
+      adminPort: port(9200 + i),
+      env: common(p, urls, port(7200 + i), port(9200 + i)),
     });
   }
   {
@@ -110,10 +120,10 @@ export function devnetProcesses(
     specs.push({
       name: "disperser",
       service: "disperser",
-      grpcPort: DISPERSER_PORT,
-      adminPort: 9100,
+      grpcPort: port(DISPERSER_PORT),
+      adminPort: port(9100),
       env: {
-        ...common(p, urls, DISPERSER_PORT, 9100),
+        ...common(p, urls, port(DISPERSER_PORT), port(9100)),
         [`${p}_REDIS_URL`]: urls.redis,
         [`${p}_ENCODERS`]: JSON.stringify(encoders),
       },
@@ -124,22 +134,22 @@ export function devnetProcesses(
     specs.push({
       name: "attester",
       service: "attester",
-      grpcPort: 7400,
-      adminPort: 9400,
-      env: { ...common(p, urls, 7400, 9400), [`${p}_REDIS_URL`]: urls.redis },
+      grpcPort: port(7400),
+      adminPort: port(9400),
+      env: { ...common(p, urls, port(7400), port(9400)), [`${p}_REDIS_URL`]: urls.redis },
     });
   }
   for (let s = 0; s < shape.consensusShards; s++) {
     for (let v = 0; v < shape.validatorsPerShard; v++) {
       const p = "TRIBUTARY_CONSENSUS_SHARD";
-      const port = 7500 + 10 * s + v;
+      const grpcPort = port(7500 + 10 * s + v);
       specs.push({
         name: validatorId(s, v),
         service: "consensus-shard",
-        grpcPort: port,
-        adminPort: port + 2000,
+        grpcPort,
+        adminPort: grpcPort + 2000,
         env: {
-          ...common(p, urls, port, port + 2000),
+          ...common(p, urls, grpcPort, grpcPort + 2000),
           [`${p}_REDIS_URL`]: urls.redis,
           [`${p}_SHARD_ID`]: consensusShardId(s),
           [`${p}_VALIDATOR_ID`]: validatorId(s, v),
@@ -156,10 +166,10 @@ export function devnetProcesses(
     specs.push({
       name: "sampler",
       service: "sampler",
-      grpcPort: 7600,
-      adminPort: 9600,
+      grpcPort: port(7600),
+      adminPort: port(9600),
       env: {
-        ...common(p, urls, 7600, 9600),
+        ...common(p, urls, port(7600), port(9600)),
         [`${p}_REDIS_URL`]: urls.redis,
         [`${p}_SAMPLER_ID`]: SAMPLER_ID,
         [`${p}_BLS_SEED_FILE`]: seedFile(dataDir, "sampler"),

@@ -48,4 +48,22 @@ describe("command line", () => {
     expect(new Set(specs.map((s) => s.name)).size).toBe(specs.length);
     expect(specs.filter((s) => s.service === "consensus-shard")).toHaveLength(6);
   });
+
+  it("shifts every devnet port by --port-offset", () => {
+    const shape = {
+      storageShards: 2,
+      consensusShards: 1,
+      validatorsPerShard: 1,
+      encoders: 1,
+      replication: 2,
+    };
+    const urls = { nats: "127.0.0.1:4222", redis: "redis://127.0.0.1:6379" };
+    const base = devnetProcesses(shape, urls, "/tmp/devnet");
+    const shifted = devnetProcesses(shape, urls, "/tmp/devnet", undefined, 1000);
+    expect(shifted.map((s) => [s.grpcPort - 1000, s.adminPort - 1000])).toEqual(
+      base.map((s) => [s.grpcPort, s.adminPort]),
+    );
+    const disperser = shifted.find((s) => s.service === "disperser")!;
+    expect(disperser.env.TRIBUTARY_DISPERSER_ENCODERS).toBe(JSON.stringify(["127.0.0.1:8200"]));
+  });
 });

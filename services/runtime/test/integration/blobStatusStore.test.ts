@@ -1,7 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BLOB_STATUSES, type BlobStatusName, BlobStatusStore, blobStatusKey } from "../../src/index.ts";
+import {
+  BLOB_STATUSES,
+  type BlobStatusName,
+  BlobStatusStore,
+  blobStatusKey,
+  createMetrics,
+  createStatusTransitionsCounter,
+} from "../../src/index.ts";
 
 describe("BlobStatusStore (real Redis)", () => {
   let redis: Redis;
@@ -34,6 +41,24 @@ describe("BlobStatusStore (real Redis)", () => {
     expect(rec?.fields.header).toBeUndefined();
     expect(rec?.fields["t.QUEUED"]).toBe("1");
     expect(rec?.fields["t.CERTIFIED"]).toBe("3");
+  });
+
+  it("counts the transitions it applied, by status, and not the refused ones", async () => {
+    const metrics = createMetrics({ service: "attester", defaultMetrics: false });
+    const transitions = createStatusTransitionsCounter(metrics);
+    const counted = new BlobStatusStore(redis, { transitions });
+    const key = newKey();
+    expect(await counted.transition(key, "ENCODED")).toBe(true);
+    expect(await counted.transition(key, "CERTIFIED")).toBe(true);
+    expect(await counted.transition(key, "ENCODED")).toBe(false);
+    const values = (await transitions.get()).values.map((v) => [v.labels.status, v.value]);
+    expect(values).toEqual([
+      ["ENCODED", 1],
+      ["CERTIFIED", 1],
+    ]);
+    expect(await metrics.registry.metrics()).toContain(
+      'tributary_attester_blob_status_transitions_total{status="CERTIFIED"} 1',
+    );
   });
 
   it("terminal statuses are final, and FAILED never replaces FINALIZED", async () => {

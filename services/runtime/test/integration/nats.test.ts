@@ -79,8 +79,10 @@ describe("NATS helpers", () => {
 });
 
 describe("NATS reconnect", () => {
-  // Not 14222: bench:pipeline runs its own NATS there, and may run while the tests do.
-  const port = 14252;
+  // A port nats-server picks (-p -1) and keeps for the restart: a fixed one collided with other
+  // NATS servers on the machine (e.g. a benchmark's devnet), and the client then never lost its
+  // connection.
+  let port = -1;
   let server: ChildProcess | undefined;
 
   const startServer = async () => {
@@ -92,6 +94,10 @@ describe("NATS reconnect", () => {
       log += String(chunk);
       if (log.includes("Server is ready")) break;
     }
+    const listening = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(log);
+    if (!log.includes("Server is ready") || listening === null)
+      throw new Error(`nats-server did not start:\n${log}`);
+    port = Number(listening[1]);
   };
   const stopServer = async () => {
     if (!server || server.exitCode !== null) return;

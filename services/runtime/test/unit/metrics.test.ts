@@ -58,4 +58,20 @@ describe("createMetrics", () => {
       metrics.histogram({ name: "tributary_sampler_fetch_seconds", help: "x", buckets: [1, 0.5] }),
     ).toThrow(/strictly increasing/);
   });
+
+  it("reads a gauge's value at scrape time through its collect callback", async () => {
+    const metrics = createMetrics({ service: "storage-shard", defaultMetrics: false });
+    let free = 10;
+    metrics.gauge({ name: "tributary_storage_shard_free_bytes", help: "x", collect: (g) => g.set(free) });
+    expect(await metrics.registry.metrics()).toContain("tributary_storage_shard_free_bytes 10");
+    free = 7;
+    expect(await metrics.registry.metrics()).toContain("tributary_storage_shard_free_bytes 7");
+  });
+
+  it("exports no gauge whose name ends in _total (reserved for counters)", async () => {
+    const metrics = createMetrics({ service: "sampler" });
+    for (const m of (await metrics.registry.getMetricsAsJSON()).filter((x) => x.name.endsWith("_total"))) {
+      expect(m.type, m.name).toBe("counter");
+    }
+  });
 });
