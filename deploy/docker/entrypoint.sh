@@ -41,4 +41,6 @@ if [ ! -f "$main" ]; then
   echo "entrypoint.sh: $service is not in this image ($main missing)" >&2
   exit 2
 fi
-exec node "$main" "$@"
+# The same node flags the devnet starts services with (services/runtime/src/v8Tuning.ts,
+# SERVICE_NODE_FLAGS; test/deploy/entrypoint.test.ts keeps the two in step).
+exec node --max-semi-space-size=32 "$main" "$@"

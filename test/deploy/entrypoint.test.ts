@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SERVICE_NODE_FLAGS } from "../../services/runtime/src/v8Tuning.ts";
 import { DEPLOY, REPO } from "./tools.ts";
 
 const ENTRYPOINT = join(DEPLOY, "docker/entrypoint.sh");
@@ -36,7 +37,7 @@ describe("image entry point", () => {
   it("names a storage shard and its key after the pod's ordinal", () => {
     const r = entry(["storage-shard"], { HOSTNAME: "prod-tributary-storage-12" });
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain(`args ${APP}/services/storage-shard/src/main.ts`);
+    expect(r.out).toContain(`args ${SERVICE_NODE_FLAGS.join(" ")} ${APP}/services/storage-shard/src/main.ts`);
     expect(r.out).toContain("TRIBUTARY_STORAGE_SHARD_SHARD_ID=storage-12\n");
     expect(r.out).toContain("TRIBUTARY_STORAGE_SHARD_BLS_SEED_FILE=/keys/bls/storage-12.seed\n");
   });
