@@ -1,12 +1,17 @@
 /**
- * Reads this shard's sample reports (`tributary.samples.<shardId>`, ordered consumer from the
- * stream's start: reports live 1 h) into the SampleReportBook. A report counts only if it passed
- * and, when sampler keys are configured, carries a valid signature of a configured sampler.
- * With no keys configured, reports are accepted unsigned, with a warning per sampler id.
+ * Reads this shard's sample reports (`tributary.samples.<shardId>`: SampleReportBatch messages,
+ * ordered consumer from the stream's start: reports live 1 h) into the SampleReportBook. A
+ * report counts only if it passed and, when sampler keys are configured, its batch carries a
+ * valid signature of a configured sampler (one check per batch). With no keys configured,
+ * reports are accepted unsigned, with a warning per sampler id.
  */
 import { fromBinary } from "@bufbuild/protobuf";
-import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
-import { verifySampleReport } from "@tributary/protocol";
+import {
+  type SampleReport,
+  type SampleReportBatch,
+  SampleReportBatchSchema,
+} from "@tributary/proto/tributary/sampler/v1/sampler";
+import { verifySampleReportBatch } from "@tributary/protocol";
 import type { Logger } from "@tributary/runtime";
 import { DeliverPolicy, type JetStreamClient } from "nats";
 import { type LaneNames, samplesStream, samplesSubject } from "./lane.ts";
@@ -59,31 +64,42 @@ export class SampleIntake {
     await this.loop;
   }
 
-  /** Handles one encoded report (exposed for tests). */
+  /** Handles one encoded SampleReportBatch (exposed for tests). */
   onReport(data: Uint8Array): void {
-    const { metrics, logger, book } = this.modules;
-    let report: ReturnType<typeof fromBinary<typeof SampleReportSchema>>;
+    const { metrics, logger } = this.modules;
+    let batch: SampleReportBatch;
     try {
-      report = fromBinary(SampleReportSchema, data);
+      batch = fromBinary(SampleReportBatchSchema, data);
     } catch {
       metrics.sampleReports.inc({ result: "malformed" });
       return;
     }
+    const first = batch.reports[0];
+    if (first === undefined || batch.reports.some((r) => r.samplerId !== first.samplerId)) {
+      metrics.sampleReports.inc({ result: "malformed" }, Math.max(1, batch.reports.length));
+      return;
+    }
     if (this.opts.samplerKeys.size > 0) {
-      const key = this.opts.samplerKeys.get(report.samplerId);
-      if (key === undefined || !verifySampleReport(key, report, report.signature)) {
-        metrics.sampleReports.inc({ result: "bad_signature" });
-        logger.warn("Sample report with an unknown sampler or a bad signature ignored", {
-          sampler: report.samplerId,
+      const key = this.opts.samplerKeys.get(first.samplerId);
+      if (key === undefined || !verifySampleReportBatch(key, batch.reports, batch.signature)) {
+        metrics.sampleReports.inc({ result: "bad_signature" }, batch.reports.length);
+        logger.warn("Sample reports with an unknown sampler or a bad signature ignored", {
+          sampler: first.samplerId,
+          reports: batch.reports.length,
         });
         return;
       }
-    } else if (!this.warned.has(report.samplerId)) {
-      this.warned.add(report.samplerId);
+    } else if (!this.warned.has(first.samplerId)) {
+      this.warned.add(first.samplerId);
       logger.warn("No sampler keys configured: accepting sample reports without checking signatures", {
-        sampler: report.samplerId,
+        sampler: first.samplerId,
       });
     }
+    for (const report of batch.reports) this.record(report);
+  }
+
+  private record(report: SampleReport): void {
+    const { metrics, logger, book } = this.modules;
     if (!report.passed) {
       metrics.sampleReports.inc({ result: "failed" });
       logger.warn("Sampling failed for a blob; its block waits for a passing report", {

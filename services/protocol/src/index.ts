@@ -143,10 +143,14 @@ export { getPreset, type NetworkPreset, PRESETS, presetById } from "./presets.ts
 export { encodeMatrix, interpolationMatrix, MAX_K } from "./reedSolomon.ts";
 export {
   encodeSampleReport,
+  encodeSampleReportBatch,
+  SAMPLE_REPORT_BATCH_DOMAIN,
   SAMPLE_REPORT_DOMAIN,
   type SampleReportFields,
   signSampleReport,
+  signSampleReportBatch,
   verifySampleReport,
+  verifySampleReportBatch,
 } from "./sampleReport.ts";
 export {
   type CellCoordinate,

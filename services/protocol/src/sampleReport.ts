@@ -13,10 +13,18 @@
  *   u8  len(samplerId) || samplerId (ASCII)
  *   u64 sampledAtMs
  * All integers big-endian. The signature field itself is not covered.
+ *
+ * A batch of reports (SampleReportBatch, what the sampler publishes) is signed once over
+ *
+ *   ASCII("TRIBUTARY/SAMPLE-REPORT-BATCH/v1")
+ *   u32 count, then per report: u32 length || the report's canonical bytes (above)
+ *
+ * Every report of a batch must name the same sampler, the one whose key signs.
  */
 import { sign, verify } from "./bls.ts";
 
 export const SAMPLE_REPORT_DOMAIN = "TRIBUTARY/SAMPLE-REPORT/v1";
+export const SAMPLE_REPORT_BATCH_DOMAIN = "TRIBUTARY/SAMPLE-REPORT-BATCH/v1";
 
 /** The signed fields of a SampleReport (the generated message satisfies it). */
 export interface SampleReportFields {
@@ -90,6 +98,46 @@ export function verifySampleReport(
 ): boolean {
   try {
     return verify(publicKey, encodeSampleReport(r), signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Canonical bytes of a batch of reports (module doc). Throws RangeError on an empty batch or mixed samplers. */
+export function encodeSampleReportBatch(reports: readonly SampleReportFields[]): Uint8Array {
+  if (reports.length === 0) throw new RangeError("a sample report batch holds at least one report");
+  const sampler = reports[0]!.samplerId;
+  if (reports.some((r) => r.samplerId !== sampler)) {
+    throw new RangeError("every report of a batch must name the same sampler");
+  }
+  const domain = Buffer.from(SAMPLE_REPORT_BATCH_DOMAIN, "ascii");
+  const parts = reports.map(encodeSampleReport);
+  const out = Buffer.alloc(domain.length + 4 + parts.reduce((n, p) => n + 4 + p.length, 0));
+  out.set(domain, 0);
+  let at = out.writeUInt32BE(reports.length, domain.length);
+  for (const p of parts) {
+    at = out.writeUInt32BE(p.length, at);
+    out.set(p, at);
+    at += p.length;
+  }
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+export function signSampleReportBatch(
+  secretKey: Uint8Array,
+  reports: readonly SampleReportFields[],
+): Uint8Array {
+  return sign(secretKey, encodeSampleReportBatch(reports));
+}
+
+/** True iff `signature` is `publicKey`'s signature over the batch's canonical bytes. Never throws. */
+export function verifySampleReportBatch(
+  publicKey: Uint8Array,
+  reports: readonly SampleReportFields[],
+  signature: Uint8Array,
+): boolean {
+  try {
+    return verify(publicKey, encodeSampleReportBatch(reports), signature);
   } catch {
     return false;
   }

@@ -4,7 +4,12 @@
  * report's canonical bytes (signSampleReport in @tributary/protocol) with the sampler's BLS key.
  */
 import { create } from "@bufbuild/protobuf";
-import { type SampleReport, SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
+import {
+  type SampleReport,
+  type SampleReportBatch,
+  SampleReportBatchSchema,
+  SampleReportSchema,
+} from "@tributary/proto/tributary/sampler/v1/sampler";
 import {
   type BlobHeader,
   bytesEqual,
@@ -12,6 +17,7 @@ import {
   type EpochMembership,
   blobKey as keyOf,
   signSampleReport,
+  signSampleReportBatch,
 } from "@tributary/protocol";
 import { blobStatusKey } from "@tributary/runtime";
 import type { Redis } from "ioredis";
@@ -73,15 +79,27 @@ export class BlobSampler {
     this.modules = modules;
   }
 
-  /** undefined if the blob's header is unknown. */
+  /**
+   * undefined if the blob's header is unknown. `sign: false` leaves the report unsigned, for a
+   * caller that signs several reports at once (`signBatch`).
+   */
   async sampleKey(
     key: Uint8Array,
     confidence?: number,
     signal?: AbortSignal,
+    sign = true,
   ): Promise<SampleReport | undefined> {
     const header = await this.modules.headers.get(key);
     if (header === undefined) return undefined;
-    return this.sampleHeader(header, key, confidence, signal);
+    return this.sampleHeader(header, key, confidence, signal, sign);
+  }
+
+  /** The batch of `reports` (unsigned, from this sampler) with this sampler's one signature. */
+  signBatch(reports: SampleReport[]): SampleReportBatch {
+    return create(SampleReportBatchSchema, {
+      reports,
+      signature: signSampleReportBatch(this.opts.secretKey, reports),
+    });
   }
 
   async sampleHeader(
@@ -89,6 +107,7 @@ export class BlobSampler {
     key: Uint8Array,
     confidence = this.opts.confidence,
     signal?: AbortSignal,
+    sign = true,
   ): Promise<SampleReport> {
     const { metrics } = this.modules;
     const epoch = await this.modules.membership.epoch(header.epoch);
@@ -112,7 +131,7 @@ export class BlobSampler {
       samplerId: this.opts.samplerId,
       sampledAtMs: BigInt(Date.now()),
     });
-    report.signature = signSampleReport(this.opts.secretKey, report);
+    if (sign) report.signature = signSampleReport(this.opts.secretKey, report);
     return report;
   }
 }

@@ -1,13 +1,15 @@
 /**
  * Follows every consensus shard's block stream (one ordered consumer per shard; shards of later
- * epochs are picked up on membership change) and publishes a signed SampleReport for every blob
- * of every block on `tributary.samples.<shardId>`. A shard resumes after its last finalized
+ * epochs are picked up on membership change) and publishes a SampleReport for every blob of
+ * every block on `tributary.samples.<shardId>`: the blobs sampled together (up to
+ * `maxConcurrentBlobs` of a block) go out as one SampleReportBatch with one BLS signature, since
+ * a signature per blob is what limited finality for small blobs. A shard resumes after its last finalized
  * height (earlier blocks need no report); a stream that does not exist yet is retried.
  */
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BlockSchema } from "@tributary/proto/tributary/consensus/v1/consensus";
 import { FinalityEventSchema } from "@tributary/proto/tributary/events/v1/events";
-import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
+import { type SampleReport, SampleReportBatchSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
 import type { Logger } from "@tributary/runtime";
 import { sleep } from "@tributary/runtime";
 import { DeliverPolicy, type NatsConnection } from "nats";
@@ -114,10 +116,13 @@ export class BlockFollower {
         );
         const keys = block.entries.flatMap((e) => e.blobKeys);
         for (let i = 0; i < keys.length; i += this.opts.maxConcurrentBlobs) {
-          await Promise.all(
-            keys
-              .slice(i, i + this.opts.maxConcurrentBlobs)
-              .map((k) => this.sampleAndPublish(shardId, k, signal)),
+          const reports = await Promise.all(
+            keys.slice(i, i + this.opts.maxConcurrentBlobs).map((k) => this.sample(shardId, k, signal)),
+          );
+          await this.publish(
+            shardId,
+            reports.filter((r) => r !== undefined),
+            signal,
           );
         }
       }
@@ -127,24 +132,25 @@ export class BlockFollower {
     }
   }
 
-  private async sampleAndPublish(shardId: string, key: Uint8Array, signal: AbortSignal): Promise<void> {
-    const { logger, sampler, nc, metrics } = this.modules;
+  /** The blob's unsigned report, or undefined when it cannot be sampled (logged). */
+  private async sample(
+    shardId: string,
+    key: Uint8Array,
+    signal: AbortSignal,
+  ): Promise<SampleReport | undefined> {
+    const { logger, sampler } = this.modules;
     const keyHex = Buffer.from(key).toString("hex");
     for (let attempt = 0; !signal.aborted; attempt++) {
       try {
-        const report = await sampler.sampleKey(key, undefined, signal);
+        const report = await sampler.sampleKey(key, undefined, signal, false);
         if (report === undefined) {
           if (attempt >= this.opts.headerRetries) {
             logger.error("Blob header unknown; not sampled", { shard: shardId, blobKey: keyHex });
-            return;
+            return undefined;
           }
           await sleep(this.opts.headerRetryMs, signal);
           continue;
         }
-        await nc
-          .jetstream()
-          .publish(samplesSubject(this.opts.lane, shardId), toBinary(SampleReportSchema, report));
-        metrics.reportsPublished.inc();
         if (!report.passed) {
           logger.warn("Sampling failed", {
             shard: shardId,
@@ -152,10 +158,31 @@ export class BlockFollower {
             failedCells: report.failedCells.length,
           });
         }
-        return;
+        return report;
       } catch (err) {
         if (signal.aborted || attempt >= this.opts.headerRetries) {
           logger.error("Sampling a blob failed", { shard: shardId, blobKey: keyHex, err });
+          return undefined;
+        }
+        await sleep(this.opts.headerRetryMs, signal);
+      }
+    }
+    return undefined;
+  }
+
+  /** Signs `reports` as one batch and publishes it, retrying the publish. */
+  private async publish(shardId: string, reports: SampleReport[], signal: AbortSignal): Promise<void> {
+    if (reports.length === 0) return;
+    const { logger, sampler, nc, metrics } = this.modules;
+    const batch = toBinary(SampleReportBatchSchema, sampler.signBatch(reports));
+    for (let attempt = 0; !signal.aborted; attempt++) {
+      try {
+        await nc.jetstream().publish(samplesSubject(this.opts.lane, shardId), batch);
+        metrics.reportsPublished.inc(reports.length);
+        return;
+      } catch (err) {
+        if (attempt >= this.opts.headerRetries) {
+          logger.error("Publishing sample reports failed", { shard: shardId, reports: reports.length, err });
           return;
         }
         await sleep(this.opts.headerRetryMs, signal);

@@ -8,7 +8,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { blobHeaderToProto, certificateToProto, inclusionToProto } from "@tributary/proto";
 import { BlobInclusionSchema } from "@tributary/proto/tributary/common/v1/certificate";
 import { CertificateEnvelopeSchema, FinalityEventSchema } from "@tributary/proto/tributary/events/v1/events";
-import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
+import { SampleReportBatchSchema, SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
 import {
   type BlobHeader,
   type EpochMembership,
@@ -16,7 +16,7 @@ import {
   proveProofOfPossession,
   publicKeyOf,
   secretKeyFromSeed,
-  signSampleReport,
+  signSampleReportBatch,
 } from "@tributary/protocol";
 import {
   BlobStatusStore,
@@ -249,8 +249,12 @@ describe("consensus shard (real NATS and Redis)", () => {
         samplerId: sampler.id,
         sampledAtMs: BigInt(Date.now()),
       });
-      r.signature = signSampleReport(signWith, r);
-      return nc.jetstream().publish(samplesSubject(lane, SHARD), toBinary(SampleReportSchema, r));
+      // Published the way the sampler does: a batch (here of one) with one signature.
+      const batch = create(SampleReportBatchSchema, {
+        reports: [r],
+        signature: signSampleReportBatch(signWith, [r]),
+      });
+      return nc.jetstream().publish(samplesSubject(lane, SHARD), toBinary(SampleReportBatchSchema, batch));
     }
 
     it("one lease holder; finality after passing sample reports and 2/3 of the votes", async () => {

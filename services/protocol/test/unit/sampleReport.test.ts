@@ -2,7 +2,14 @@ import { createHash, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { publicKeyOf } from "../../src/bls.ts";
 import { secretKeyFromSeed } from "../../src/blsKeygen.ts";
-import { encodeSampleReport, signSampleReport, verifySampleReport } from "../../src/sampleReport.ts";
+import {
+  encodeSampleReport,
+  encodeSampleReportBatch,
+  signSampleReport,
+  signSampleReportBatch,
+  verifySampleReport,
+  verifySampleReportBatch,
+} from "../../src/sampleReport.ts";
 
 /** Known-answer vector: the sampler signs and validators verify these exact bytes. */
 const VECTOR_REPORT = {
@@ -42,5 +49,39 @@ describe("sample report canonical bytes", () => {
       { ...VECTOR_REPORT, blobKey: new Uint8Array(32) },
     ];
     for (const t of tampered) expect(verifySampleReport(pk, t, sig)).toBe(false);
+  });
+});
+
+describe("sample report batches", () => {
+  const sk = secretKeyFromSeed(new Uint8Array(32).fill(5));
+  const pk = publicKeyOf(sk);
+  const second = { ...VECTOR_REPORT, blobKey: new Uint8Array(32).fill(9), passed: true, failedCells: [] };
+
+  it("frames each report's canonical bytes after the domain and the count", () => {
+    const bytes = Buffer.from(encodeSampleReportBatch([VECTOR_REPORT, second]));
+    const one = encodeSampleReport(VECTOR_REPORT);
+    expect(bytes.subarray(0, 32).toString("ascii")).toBe("TRIBUTARY/SAMPLE-REPORT-BATCH/v1");
+    expect(bytes.readUInt32BE(32)).toBe(2);
+    expect(bytes.readUInt32BE(36)).toBe(one.length);
+    expect(bytes.subarray(40, 40 + one.length).equals(Buffer.from(one))).toBe(true);
+  });
+
+  it("one signature covers every report, their order and their number", () => {
+    const sig = signSampleReportBatch(sk, [VECTOR_REPORT, second]);
+    expect(verifySampleReportBatch(pk, [VECTOR_REPORT, second], sig)).toBe(true);
+    expect(verifySampleReportBatch(pk, [second, VECTOR_REPORT], sig)).toBe(false);
+    expect(verifySampleReportBatch(pk, [VECTOR_REPORT], sig)).toBe(false);
+    expect(verifySampleReportBatch(pk, [VECTOR_REPORT, { ...second, passed: false }], sig)).toBe(false);
+    // A batch signature is not a report signature, and the other way round.
+    expect(verifySampleReport(pk, VECTOR_REPORT, signSampleReportBatch(sk, [VECTOR_REPORT]))).toBe(false);
+    expect(verifySampleReportBatch(pk, [VECTOR_REPORT], signSampleReport(sk, VECTOR_REPORT))).toBe(false);
+  });
+
+  it("refuses empty batches and batches of several samplers", () => {
+    expect(() => encodeSampleReportBatch([])).toThrow(RangeError);
+    expect(() => encodeSampleReportBatch([VECTOR_REPORT, { ...second, samplerId: "other" }])).toThrow(
+      /same sampler/,
+    );
+    expect(verifySampleReportBatch(pk, [], new Uint8Array(96))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { BlockSchema } from "@tributary/proto/tributary/consensus/v1/consensus";
-import { SampleReportSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
+import { SampleReportBatchSchema } from "@tributary/proto/tributary/sampler/v1/sampler";
 import {
   type CommittedSquare,
   type EpochMembership,
@@ -14,6 +14,7 @@ import {
   publicKeyOf,
   secretKeyFromSeed,
   verifySampleReport,
+  verifySampleReportBatch,
 } from "@tributary/protocol";
 import {
   blobStatusKey,
@@ -150,9 +151,12 @@ describe("sampler (gRPC storage test doubles, real Redis and NATS)", () => {
     const msg = await consumer.next({ expires: 10_000 });
     await follower.close();
     expect(msg).not.toBeNull();
-    const report = fromBinary(SampleReportSchema, msg!.data);
+    const batch = fromBinary(SampleReportBatchSchema, msg!.data);
+    expect(batch.reports).toHaveLength(1);
+    const report = batch.reports[0]!;
     expect(Buffer.from(report.blobKey)).toEqual(Buffer.from(blob.key));
     expect(report.passed).toBe(true);
-    expect(verifySampleReport(publicKeyOf(sk), report, report.signature)).toBe(true);
+    expect(report.signature).toHaveLength(0);
+    expect(verifySampleReportBatch(publicKeyOf(sk), batch.reports, batch.signature)).toBe(true);
   });
 });
