@@ -19,8 +19,10 @@ import {
   extendBlob,
   getPreset,
   HEADER_VERSION,
+  isAnonymousAccount,
   type NetworkPreset,
   ProtocolError,
+  recoverAccount,
   requiredColumns,
   validateBlobHeader,
 } from "@tributary/protocol";
@@ -57,6 +59,8 @@ export interface EncodeRequest {
   readonly data: Uint8Array;
   /** The key the caller expects; empty skips the check. */
   readonly expectedBlobKey: Uint8Array;
+  /** The account's signature of the blob key; empty for the anonymous (all-zero) account. */
+  readonly accountSignature: Uint8Array;
 }
 
 export interface EncodeResult {
@@ -134,6 +138,8 @@ export class Dispersal {
         );
       }
       encodeTimer();
+      // Before any column leaves: an unauthenticated blob must cost the storage shards nothing.
+      checkAccountSignature(header.account, key, request.accountSignature);
 
       const storeTimer = metrics.storeDuration.startTimer();
       const outcomes = await this.storeAll(epoch, header, key, committed, () => released, ctx);
@@ -320,6 +326,38 @@ export function assignColumns(epoch: EpochMembership, key: Uint8Array, columnCou
     for (let q = 0; q < r; q++) byShard[holders[j * r + q]!]!.push(j);
   }
   return byShard;
+}
+
+/**
+ * The blob key must be signed by the header's account (disperser.proto AccountAuth); the
+ * anonymous all-zero account carries no signature. Throws UNAUTHENTICATED otherwise.
+ */
+export function checkAccountSignature(account: Uint8Array, key: Uint8Array, signature: Uint8Array): void {
+  if (isAnonymousAccount(account)) {
+    if (signature.length === 0) return;
+    throw encoderError(
+      EncoderErrorCode.invalidRequest,
+      "invalid_argument",
+      "an anonymous blob (all-zero account) carries no account signature",
+    );
+  }
+  if (signature.length === 0) {
+    throw encoderError(
+      EncoderErrorCode.unauthenticated,
+      "unauthenticated",
+      "a blob of a non-zero account needs the account's signature of its blob key",
+      { account: hex(account) },
+    );
+  }
+  const signer = recoverAccount(key, signature);
+  if (signer === undefined || !bytesEqual(signer, account)) {
+    throw encoderError(
+      EncoderErrorCode.unauthenticated,
+      "unauthenticated",
+      "the account signature does not match the header's account and blob key",
+      { account: hex(account), blobKey: hex(key) },
+    );
+  }
 }
 
 /** The columns a receipt vouches for, or why it cannot be used. */
