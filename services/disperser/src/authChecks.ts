@@ -5,6 +5,7 @@
  * it stores anything; the nonce and the quota live in Redis (nonceRegistry.ts, tokenBucket.ts).
  */
 import { ACCOUNT_BYTES, ACCOUNT_SIGNATURE_BYTES, isAnonymousAccount } from "@tributary/protocol";
+import { acceptedEpoch, type ReplacedEpoch } from "@tributary/runtime";
 import { DisperserErrorCode, disperserError } from "./errors.ts";
 
 /** AccountAuth as received. */
@@ -56,12 +57,22 @@ export function validateAuth(auth: AuthInput): ValidAuth {
   };
 }
 
-export type FreshnessContext = { nowMs: number; maxClockSkewMs: number; currentEpoch: number };
+export type FreshnessContext = {
+  nowMs: number;
+  maxClockSkewMs: number;
+  /** The current epoch and the one it replaced (runtime's MembershipView). */
+  membership: {
+    readonly current: { readonly epoch: number };
+    readonly previous?: ReplacedEpoch<{ readonly epoch: number }> | undefined;
+  };
+  /** How long after an epoch change requests for the previous epoch are still accepted. */
+  epochGraceMs: number;
+};
 
 /**
  * The replay window (|timestamp - now| <= maxClockSkewMs, INVALID_ARGUMENT) and the epoch
- * (the current one, FAILED_PRECONDITION naming it in a trailer). Only the current epoch: the
- * header's epoch picks the storage assignment and encoders store under the current membership.
+ * (the current one, or the previous one for epochGraceMs after the change; FAILED_PRECONDITION
+ * naming the current one in a trailer otherwise).
  */
 export function checkFreshness(auth: ValidAuth, ctx: FreshnessContext): void {
   const skew = auth.timestampMs - ctx.nowMs;
@@ -73,15 +84,16 @@ export function checkFreshness(auth: ValidAuth, ctx: FreshnessContext): void {
       { timestampMs: auth.timestampMs, nowMs: ctx.nowMs, maxClockSkewMs: ctx.maxClockSkewMs },
     );
   }
-  if (auth.epoch !== ctx.currentEpoch) {
+  const currentEpoch = ctx.membership.current.epoch;
+  if (acceptedEpoch(auth.epoch, ctx.membership, ctx.nowMs, ctx.epochGraceMs) === undefined) {
     throw disperserError(
       DisperserErrorCode.staleEpoch,
       "failed_precondition",
-      `auth names epoch ${auth.epoch} but the current epoch is ${ctx.currentEpoch}; rebuild the header for epoch ${ctx.currentEpoch} and sign again`,
+      `auth names epoch ${auth.epoch} but the current epoch is ${currentEpoch}; rebuild the header for epoch ${currentEpoch} and sign again`,
       {
         requested: auth.epoch,
-        current: ctx.currentEpoch,
-        trailers: { [CURRENT_EPOCH_TRAILER]: String(ctx.currentEpoch) },
+        current: currentEpoch,
+        trailers: { [CURRENT_EPOCH_TRAILER]: String(currentEpoch) },
       },
     );
   }

@@ -5,6 +5,7 @@
 import { PRESETS } from "@tributary/protocol";
 import {
   adminConfigSchema,
+  epochGraceMsSchema,
   grpcServerConfigSchema,
   logConfigSchema,
   natsConfigSchema,
@@ -98,6 +99,9 @@ export const disperserConfigSchema = z.strictObject({
       .describe(
         "Replay window: an AccountAuth timestamp further than this from the disperser's clock is rejected (INVALID_ARGUMENT); nonces are remembered for twice this plus a minute",
       ),
+    epochGraceMs: epochGraceMsSchema(
+      "After an epoch change, how long signed requests built for the previous epoch are still accepted (keep encoders' epochGraceMs at least this)",
+    ),
   }),
   quotas: z.strictObject({
     default: z.strictObject({

@@ -28,7 +28,7 @@ import {
 } from "@tributary/protocol";
 import { type BlobStatusName, type BlobStatusStore, blobStatusKey, type Logger } from "@tributary/runtime";
 import type { Redis } from "ioredis";
-import { checkFreshness } from "./authChecks.ts";
+import { checkFreshness, type FreshnessContext } from "./authChecks.ts";
 import type { EncodedPublisher } from "./encodedEvents.ts";
 import type { EncoderPool } from "./encoderPool.ts";
 import { DisperserError, DisperserErrorCode, disperserError } from "./errors.ts";
@@ -65,6 +65,8 @@ export interface DisperseOutcome {
 export type DispersalOptions = ValidationOptions & {
   /** Replay window: accepted |auth.timestamp_ms - now|. */
   maxClockSkewMs: number;
+  /** How long after an epoch change signed requests may still name the previous epoch. */
+  epochGraceMs: number;
   encodeTimeoutMs: number;
   publishTimeoutMs: number;
   requestTtlSeconds: number;
@@ -79,8 +81,8 @@ export type DispersalModules = {
   publisher: EncodedPublisher;
   nonces: Pick<NonceRegistry, "claim" | "release">;
   quota: Pick<TokenBucket, "take" | "refund">;
-  /** The current epoch, which signed requests must name. */
-  membership: { readonly current: { readonly epoch: number } };
+  /** The current epoch (and the one it replaced), which signed requests must name. */
+  membership: FreshnessContext["membership"];
 };
 
 export type CallContext = { signal?: AbortSignal | undefined; deadline?: Date | undefined };
@@ -165,7 +167,8 @@ export class Dispersal {
       checkFreshness(req.auth, {
         nowMs: acceptedAt,
         maxClockSkewMs: this.opts.maxClockSkewMs,
-        currentEpoch: membership.current.epoch,
+        membership,
+        epochGraceMs: this.opts.epochGraceMs,
       });
       await nonces.claim(req.account, req.nonce, requestIdHex);
     }

@@ -83,6 +83,7 @@ runService({
           retention: config.retention,
         }),
         maxClockSkewMs: config.auth.maxClockSkewMs,
+        epochGraceMs: config.auth.epochGraceMs,
         encodeTimeoutMs: config.encodeTimeoutMs,
         publishTimeoutMs: config.events.publishTimeoutMs,
         requestTtlSeconds: config.requestTtlSeconds,

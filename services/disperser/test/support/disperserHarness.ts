@@ -145,6 +145,7 @@ export async function startDisperser(opts: DisperserHarnessOptions): Promise<Dis
           },
         }),
         maxClockSkewMs,
+        epochGraceMs: 30_000,
         encodeTimeoutMs: 30_000,
         publishTimeoutMs: 5000,
         requestTtlSeconds: 600,

@@ -59,7 +59,12 @@ describe("AccountAuth shape", () => {
 
 describe("replay window and epoch", () => {
   const valid = validateAuth(auth);
-  const ctx = { nowMs: 1_764_000_000_000, maxClockSkewMs: 60_000, currentEpoch: 3 };
+  const ctx = {
+    nowMs: 1_764_000_000_000,
+    maxClockSkewMs: 60_000,
+    membership: { current: { epoch: 3 } },
+    epochGraceMs: 30_000,
+  };
   it("accepts timestamps within ±maxClockSkewMs of the clock", () => {
     checkFreshness(valid, { ...ctx, nowMs: ctx.nowMs + 60_000 });
     checkFreshness(valid, { ...ctx, nowMs: ctx.nowMs - 60_000 });
@@ -73,9 +78,19 @@ describe("replay window and epoch", () => {
     }
   });
   it("rejects another epoch with FAILED_PRECONDITION, naming the current one in a trailer", () => {
-    const err = failure(() => checkFreshness(valid, { ...ctx, currentEpoch: 4 }));
+    const err = failure(() => checkFreshness(valid, { ...ctx, membership: { current: { epoch: 4 } } }));
     expect(err.kind).toBe("failed_precondition");
     expect(err.type.trailers).toEqual({ "tributary-current-epoch": "4" });
+  });
+  it("accepts the previous epoch for epochGraceMs after the change, and not after", () => {
+    const changed = (agoMs: number) => ({
+      current: { epoch: 4 },
+      previous: { membership: { epoch: 3 }, replacedAtMs: ctx.nowMs - agoMs },
+    });
+    checkFreshness(valid, { ...ctx, membership: changed(30_000) });
+    expect(failure(() => checkFreshness(valid, { ...ctx, membership: changed(30_001) })).kind).toBe(
+      "failed_precondition",
+    );
   });
 });
 

@@ -158,4 +158,34 @@ describe("Encoder.EncodeBlob (loopback gRPC, in-memory test storage shards)", ()
     expect(res.blobKey).toEqual(signed.blobKey);
     expect(heldBy(signed.blobKey)).toBeGreaterThan(0);
   });
+  it("encodes for the previous epoch during the grace after a change, under that epoch's assignment", async () => {
+    const started = await startShards(2, { replication: 1 });
+    const next = { ...started.epoch, epoch: 2 };
+    started.epochs.set(2, next);
+    const membership = {
+      current: next,
+      previous: { membership: started.epoch, replacedAtMs: Date.now() },
+    };
+    const other = await startEncoder(membership);
+    const otherClient = createClient(Encoder, other.endpoint, { channelOptions: grpcClientOptions() });
+    try {
+      const res = await otherClient.encodeBlob({ header: headerInit(1n), data: randomBytes(4000) });
+      expect(res.header?.epoch).toBe(1n);
+      expect(res.receipts.every((r) => r.epoch === 1n)).toBe(true);
+      expect(
+        (await otherClient.encodeBlob({ header: headerInit(2n), data: randomBytes(10) })).header?.epoch,
+      ).toBe(2n);
+      expect(
+        (await rpcError(otherClient.encodeBlob({ header: headerInit(3n), data: randomBytes(10) }))).code,
+      ).toBe(Code.FAILED_PRECONDITION);
+      membership.previous = { membership: started.epoch, replacedAtMs: Date.now() - 30_001 };
+      expect(
+        (await rpcError(otherClient.encodeBlob({ header: headerInit(1n), data: randomBytes(10) }))).code,
+      ).toBe(Code.FAILED_PRECONDITION);
+    } finally {
+      otherClient.$close();
+      await other.stop();
+      for (const s of started.shards) s.stop();
+    }
+  });
 });

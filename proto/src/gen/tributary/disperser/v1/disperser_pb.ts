@@ -61,11 +61,11 @@ export type AccountAuth = Message<"tributary.disperser.v1.AccountAuth"> & {
   timestampMs: bigint;
 
   /**
-   * Epoch the client built the header for; it must be the disperser's current epoch, else
-   * FAILED_PRECONDITION with the current epoch in the `tributary-current-epoch` trailer (the
-   * client rebuilds the header for that epoch, signs again and resends). Columns are assigned
-   * to storage shards from the header's epoch, and encoders store under the current membership
-   * only, so a previous epoch cannot be accepted until epochs overlap (issue #4).
+   * Epoch the client built the header for: the disperser's current epoch or, for
+   * auth.epochGraceMs (default 30 s) after a change, the previous one (its columns then go to
+   * that epoch's storage shards). Otherwise FAILED_PRECONDITION with the current epoch in the
+   * `tributary-current-epoch` trailer: the client rebuilds the header for that epoch, signs
+   * again and resends.
    *
    * @generated from field: uint64 epoch = 4;
    */

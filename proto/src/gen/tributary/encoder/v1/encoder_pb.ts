@@ -33,7 +33,8 @@ export type EncodeBlobRequest = Message<"tributary.encoder.v1.EncodeBlobRequest"
   /**
    * The header to be: version, namespace, account, nonce, timestamp_ms, retention_seconds,
    * epoch and preset must be set; epoch 0 means the encoder's current epoch, any other epoch
-   * must be the current one (FAILED_PRECONDITION otherwise). The derived fields (size, square_width, cell_size, data_root)
+   * must be the current one or, for epochGraceMs after a change, the previous one, whose
+   * membership then assigns the columns (FAILED_PRECONDITION otherwise). The derived fields (size, square_width, cell_size, data_root)
    * may be left zero/empty for the encoder to fill in, or set, in which case they must match.
    *
    * @generated from field: tributary.common.v1.BlobHeader header = 2;
