@@ -2,9 +2,14 @@
  * The DA pipeline end to end on a real devnet (4 storage shards, r=2, 2 consensus shards) on
  * real NATS JetStream, Redis, gRPC and disk: 200 blobs from concurrent clients reach FINALIZED
  * and come back byte-exact, statuses only move forward, retrieval survives a stopped storage
- * shard, and namespace listings keep each namespace's submission order.
+ * shard, namespace listings keep each namespace's submission order, and a blob signed by an
+ * account through the CLI is accepted under the key it signed.
  */
+import { execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobStatus } from "../../proto/src/gen/tributary/common/v1/blob_pb.ts";
 import { Disperser } from "../../proto/src/gen/tributary/disperser/v1/disperser_pb.ts";
@@ -50,6 +55,13 @@ async function retrieveAll(client: ServiceClient<typeof Disperser>, key: Uint8Ar
     if (msg.part.case === "chunk") parts.push(msg.part.value.data);
   }
   return Buffer.concat(parts);
+}
+
+const CLI = new URL("../../services/cli/src/main.ts", import.meta.url).pathname;
+
+/** Runs the `tributary` CLI and returns its stdout (throws, with its one-line error, on failure). */
+function cli(args: string[]): string {
+  return execFileSync(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 120_000 });
 }
 
 describe("pipeline on a devnet", () => {
@@ -173,6 +185,31 @@ describe("pipeline on a devnet", () => {
     expect(await listServices(devnet.disperser)).toEqual(
       expect.arrayContaining(["tributary.disperser.v1.Disperser"]),
     );
+  });
+
+  it("disperses a blob signed by an account through the CLI (account new, disperse --key) and the disperser logs anonymous mode", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tributary-e2e-account-"));
+    try {
+      const keyFile = join(dir, "me.key");
+      const created = JSON.parse(cli(["account", "new", "--out", keyFile, "--json"])) as { account: string };
+      expect(created.account).toMatch(/^0x[0-9a-f]{40}$/);
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+      const file = join(dir, "blob.bin");
+      const data = randomBytes(700_000);
+      writeFileSync(file, data);
+      const reply = JSON.parse(
+        cli(["disperse", file, "--key", keyFile, "--disperser", devnet.disperser, "--json"]),
+      ) as { blobKey: string; status: string; account: string };
+      expect(reply.status).toBe("ENCODED");
+      expect(reply.account).toBe(created.account);
+      const key = Buffer.from(reply.blobKey, "hex");
+      const status = await client.getBlobStatus({ blobKey: key });
+      expect(Buffer.from(status.header!.account).toString("hex")).toBe(created.account.slice(2));
+      expect(Buffer.compare(await retrieveAll(client, key), data)).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(devnet.log("disperser")).toMatch(/Anonymous dispersal is enabled/);
   });
 
   it("still retrieves with one storage shard stopped", async () => {

@@ -13,6 +13,8 @@ usage:
                       [--replication R] [--data-dir DIR] [--fresh] [--port-offset N]
   tributary devnet down [--data-dir DIR]
   tributary disperse FILE|- [--namespace HEX] [--retention SECONDS] [--wait] [--timeout MS]
+                     [--key KEYFILE [--epoch N]]
+  tributary account new [--out FILE]
   tributary status KEY
   tributary retrieve KEY [-o FILE]
   tributary sample KEY [--confidence C] [--sampler HOST:PORT]
@@ -46,6 +48,9 @@ const options = {
   output: { type: "string", short: "o" },
   confidence: { type: "string" },
   sampler: { type: "string" },
+  key: { type: "string" },
+  epoch: { type: "string" },
+  out: { type: "string" },
 } as const;
 
 const count = (flag: string, min: number, max: number) =>
@@ -84,6 +89,9 @@ const flagsSchema = z.object({
     .lt(1, "--confidence must be in (0, 1)")
     .default(0.999),
   sampler: z.string().default("127.0.0.1:7600"),
+  key: z.string().min(1, "--key needs a key file").optional(),
+  epoch: count("epoch", 1, Number.MAX_SAFE_INTEGER).optional(),
+  out: z.string().min(1, "--out needs a file name").default("account.key"),
 });
 
 export type Flags = z.infer<typeof flagsSchema>;

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // tributary: the command line. Parses, dispatches, and turns every failure into one line.
+import { readAccountKey } from "./accountKey.ts";
 import { blobKeyArg, parseCommandLine, USAGE } from "./args.ts";
 import { CliError, describeError } from "./cliError.ts";
+import { accountNew } from "./commands/account.ts";
 import { devnetDown, devnetUp } from "./commands/devnet.ts";
 import { disperse } from "./commands/disperse.ts";
 import { retrieve } from "./commands/retrieve.ts";
@@ -42,6 +44,10 @@ async function run(argv: string[]): Promise<void> {
     throw new CliError("usage: tributary devnet up|down", 2);
   }
   if (command === "sample") return sample(flags.sampler, blobKeyArg(sub), flags.confidence, out);
+  if (command === "account") {
+    if (sub === "new") return accountNew(flags.out, out);
+    throw new CliError("usage: tributary account new [--out FILE]", 2);
+  }
   const client = connectDisperser(flags.disperser);
   try {
     switch (command) {
@@ -56,6 +62,8 @@ async function run(argv: string[]): Promise<void> {
             preset: flags.preset,
             wait: flags.wait,
             timeoutMs: flags.timeout,
+            secretKey: flags.key === undefined ? undefined : await readAccountKey(flags.key),
+            epoch: flags.epoch,
           },
           out,
         );

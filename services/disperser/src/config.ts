@@ -5,6 +5,7 @@
 import { PRESETS } from "@tributary/protocol";
 import {
   adminConfigSchema,
+  epochGraceMsSchema,
   grpcServerConfigSchema,
   logConfigSchema,
   natsConfigSchema,
@@ -19,6 +20,34 @@ export const DISPERSER_SERVICE = "disperser";
 
 const port = (value: number, what: string) =>
   z.number().int().min(0).max(65535).default(value).describe(`${what}; 0 picks a free port`);
+
+/** Per-account limits; an override names only the limits it changes. */
+const accountLimitsSchema = z.strictObject({
+  bytesPerSecond: z
+    .number()
+    .int()
+    .nonnegative()
+    .describe("Sustained dispersal rate in blob bytes per second (token bucket refill); 0: no rate limit"),
+  burstBytes: z
+    .number()
+    .int()
+    .positive()
+    .describe("Token bucket size in bytes: the most an idle account may disperse at once"),
+  maxBlobBytes: z
+    .number()
+    .int()
+    .positive()
+    .max(32 * MiB)
+    .describe("Largest blob of the account, bytes (capped by maxBlobBytes); INVALID_ARGUMENT beyond"),
+  maxRetentionSeconds: z
+    .number()
+    .int()
+    .positive()
+    .describe("Longest finite retention of the account, seconds (replaces retention.maxSeconds)"),
+});
+
+/** `0x` + 40 hex digits, as Ethereum writes addresses (any case). */
+export const ACCOUNT_KEY_PATTERN = /^0x[0-9a-fA-F]{40}$/;
 
 export const disperserConfigSchema = z.strictObject({
   grpc: grpcServerConfigSchema.extend({ port: port(7100, "gRPC port of the public Disperser API") }),
@@ -54,6 +83,42 @@ export const disperserConfigSchema = z.strictObject({
       .boolean()
       .default(true)
       .describe("Whether retention 0 (permanent) is accepted; set false on public networks"),
+  }),
+  auth: z.strictObject({
+    allowAnonymous: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Accept submissions without AccountAuth (all-zero account, quota of quotas.accounts[0x00..00] or the default); otherwise UNAUTHENTICATED. The devnet enables it; a warning is logged at startup",
+      ),
+    maxClockSkewMs: z
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe(
+        "Replay window: an AccountAuth timestamp further than this from the disperser's clock is rejected (INVALID_ARGUMENT); nonces are remembered for twice this plus a minute",
+      ),
+    epochGraceMs: epochGraceMsSchema(
+      "After an epoch change, how long signed requests built for the previous epoch are still accepted (keep encoders' epochGraceMs at least this)",
+    ),
+  }),
+  quotas: z.strictObject({
+    default: z.strictObject({
+      bytesPerSecond: accountLimitsSchema.shape.bytesPerSecond.default(8 * MiB),
+      burstBytes: accountLimitsSchema.shape.burstBytes.default(64 * MiB),
+      maxBlobBytes: accountLimitsSchema.shape.maxBlobBytes.optional(),
+      maxRetentionSeconds: accountLimitsSchema.shape.maxRetentionSeconds.optional(),
+    }),
+    accounts: z
+      .record(
+        z.string().regex(ACCOUNT_KEY_PATTERN, "account keys are 0x + 40 hex digits"),
+        accountLimitsSchema.partial(),
+      )
+      .default({})
+      .describe(
+        'Per-account overrides of quotas.default, keyed by address, e.g. {"0x9d8a...4a4f": {"bytesPerSecond": 33554432}}; the anonymous account is 0x0000000000000000000000000000000000000000',
+      ),
   }),
   encoders: z
     .array(z.string().min(1))

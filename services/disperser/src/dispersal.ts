@@ -1,9 +1,12 @@
 /**
  * DisperseBlob without gRPC concerns (docs/pipeline.md, storage lane steps 1 and 4):
  * validate, derive the request id, answer a known request with its stored key, otherwise hold
- * the request id (SET NX, "pending:<token>"), have an encoder encode and store the blob, record
+ * the request id (SET NX, "pending:<token>"); for a signed request check the replay window and
+ * the epoch and claim the nonce; charge the account's token bucket; have an encoder encode and
+ * store the blob (it checks the account's signature of the blob key before storing), record
  * ENCODED with the header in Redis, map the request id to the blob key, publish the encoded
- * event and wait for JetStream's ack, and only then answer.
+ * event and wait for JetStream's ack, and only then answer. A failed attempt frees the nonce
+ * and refunds the bucket.
  *
  * Redis, beyond pipeline.md's fields: the blob hash also holds `encodedEvent` (the EncodedEvent
  * bytes, base64, a few hundred bytes) and `published` ("1" once JetStream acked), so a retry of
@@ -25,11 +28,13 @@ import {
 } from "@tributary/protocol";
 import { type BlobStatusName, type BlobStatusStore, blobStatusKey, type Logger } from "@tributary/runtime";
 import type { Redis } from "ioredis";
+import { checkFreshness, type FreshnessContext } from "./authChecks.ts";
 import type { EncodedPublisher } from "./encodedEvents.ts";
 import type { EncoderPool } from "./encoderPool.ts";
-import { DisperserErrorCode, disperserError } from "./errors.ts";
+import { DisperserError, DisperserErrorCode, disperserError } from "./errors.ts";
 import { fromHex, hex } from "./hex.ts";
 import type { DisperserMetrics } from "./metrics.ts";
+import type { NonceRegistry } from "./nonceRegistry.ts";
 import {
   computeRequestId,
   type DisperseInput,
@@ -37,6 +42,7 @@ import {
   type ValidDisperseRequest,
   validateDisperseRequest,
 } from "./requestValidation.ts";
+import type { TokenBucket } from "./tokenBucket.ts";
 
 export const REQUEST_KEY_PREFIX = "tributary:request:";
 const PENDING = "pending:";
@@ -57,6 +63,10 @@ export interface DisperseOutcome {
 }
 
 export type DispersalOptions = ValidationOptions & {
+  /** Replay window: accepted |auth.timestamp_ms - now|. */
+  maxClockSkewMs: number;
+  /** How long after an epoch change signed requests may still name the previous epoch. */
+  epochGraceMs: number;
   encodeTimeoutMs: number;
   publishTimeoutMs: number;
   requestTtlSeconds: number;
@@ -69,6 +79,10 @@ export type DispersalModules = {
   store: BlobStatusStore;
   encoders: Pick<EncoderPool, "encode">;
   publisher: EncodedPublisher;
+  nonces: Pick<NonceRegistry, "claim" | "release">;
+  quota: Pick<TokenBucket, "take" | "refund">;
+  /** The current epoch (and the one it replaced), which signed requests must name. */
+  membership: FreshnessContext["membership"];
 };
 
 export type CallContext = { signal?: AbortSignal | undefined; deadline?: Date | undefined };
@@ -115,7 +129,7 @@ export class Dispersal {
       const token = PENDING + randomBytes(12).toString("hex");
       if ((await redis.set(requestKey, token, "PX", holdMs, "NX")) !== "OK") continue;
       try {
-        return await this.disperseNew(req, requestKey, ctx);
+        return await this.admitAndDisperse(req, requestKey, ctx);
       } catch (err) {
         await this.compareAndDelete(requestKey, token).catch(() => undefined);
         throw err;
@@ -137,14 +151,58 @@ export class Dispersal {
     return { blobKey, status: record.status, header: decodeBlobHeader(fromHex(headerHex)), fresh: false };
   }
 
-  private async disperseNew(
+  /**
+   * The checks a new request passes before it costs an encoder anything: replay window and
+   * epoch (signed requests), the nonce, the quota. A failure afterwards undoes the last two.
+   */
+  private async admitAndDisperse(
     req: ValidDisperseRequest,
     requestKey: string,
     ctx: CallContext,
   ): Promise<DisperseOutcome> {
+    const { nonces, quota, membership } = this.modules;
+    const requestIdHex = requestKey.slice(REQUEST_KEY_PREFIX.length);
+    const acceptedAt = Date.now();
+    if (req.auth !== undefined) {
+      checkFreshness(req.auth, {
+        nowMs: acceptedAt,
+        maxClockSkewMs: this.opts.maxClockSkewMs,
+        membership,
+        epochGraceMs: this.opts.epochGraceMs,
+      });
+      await nonces.claim(req.account, req.nonce, requestIdHex);
+    }
+    let charged = false;
+    try {
+      await quota.take(req.account, req.data.length, req.limits);
+      charged = true;
+      return await this.disperseNew(req, requestKey, acceptedAt, ctx);
+    } catch (err) {
+      // A blob stored but not yet published is acknowledged by a retry of this request: it
+      // keeps its nonce and its charge.
+      if (err instanceof DisperserError && err.code === DisperserErrorCode.publishFailed) throw err;
+      if (charged) {
+        await quota
+          .refund(req.account, req.data.length, req.limits)
+          .catch((e: unknown) => this.logger.warn("Quota refund failed", { error: String(e) }));
+      }
+      if (req.auth !== undefined) {
+        await nonces
+          .release(req.account, req.nonce, requestIdHex)
+          .catch((e: unknown) => this.logger.warn("Releasing the nonce failed", { error: String(e) }));
+      }
+      throw err;
+    }
+  }
+
+  private async disperseNew(
+    req: ValidDisperseRequest,
+    requestKey: string,
+    acceptedAt: number,
+    ctx: CallContext,
+  ): Promise<DisperseOutcome> {
     const { metrics, store, redis } = this.modules;
     const timer = metrics.dispersalDuration.startTimer();
-    const acceptedAt = Date.now();
     const deadline = earliest(ctx.deadline, new Date(acceptedAt + this.opts.encodeTimeoutMs));
     let response: Awaited<ReturnType<EncoderPool["encode"]>>;
     try {
@@ -158,11 +216,14 @@ export class Dispersal {
             namespace: req.namespace,
             account: req.account,
             nonce: req.nonce,
-            timestampMs: BigInt(acceptedAt),
+            // Signed: the header the account signed (its time and epoch). Anonymous: our clock,
+            // epoch 0 = the encoder's current epoch.
+            timestampMs: BigInt(req.auth?.timestampMs ?? acceptedAt),
             retentionSeconds: BigInt(req.retentionSeconds),
-            epoch: 0n, // 0: the encoder's current epoch
+            epoch: BigInt(req.auth?.epoch ?? 0),
             preset: req.preset,
           },
+          accountSignature: req.auth?.signature ?? new Uint8Array(0),
         },
         "data",
         req.data,
@@ -241,7 +302,9 @@ export class Dispersal {
       header.nonce !== req.nonce ||
       header.size !== req.data.length ||
       header.retentionSeconds !== req.retentionSeconds ||
-      header.preset !== req.preset
+      header.preset !== req.preset ||
+      (req.auth !== undefined &&
+        (header.timestampMs !== req.auth.timestampMs || header.epoch !== req.auth.epoch))
     ) {
       throw new Error("encoder returned a header that does not match the request");
     }
@@ -258,6 +321,14 @@ export class Dispersal {
           DisperserErrorCode.encodeRejected,
           "invalid_argument",
           `encoder rejected the blob: ${err.message}`,
+          meta,
+          err,
+        );
+      case Code.UNAUTHENTICATED:
+        return disperserError(
+          DisperserErrorCode.signatureInvalid,
+          "unauthenticated",
+          `the account signature does not match: ${err.message}`,
           meta,
           err,
         );

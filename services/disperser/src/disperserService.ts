@@ -81,7 +81,7 @@ export function createDisperserService(
             namespace: req.namespace,
             retentionSeconds: req.retentionSeconds,
             preset: req.preset,
-            authPresent: req.auth !== undefined,
+            auth: req.auth,
           },
           { signal: ctx.signal, deadline: ctx.deadline },
         );

@@ -4,9 +4,15 @@
  * (`toGrpcStatus`); the code travels in the `tributary-error-code` trailer. Chosen statuses:
  * - oversized blob: kind too_large -> INVALID_ARGUMENT, message names the limit (the request is
  *   wrong as sent; RESOURCE_EXHAUSTED is kept for rate limits, which are retryable);
- * - retention outside the limits: INVALID_ARGUMENT (no authenticated accounts yet, so the limit
- *   is the network's; PERMISSION_DENIED fits per-account tiers once auth lands, issue #6);
- * - `auth` present: FAILED_PRECONDITION, authentication is not enabled on this disperser.
+ * - retention beyond the account's limit: INVALID_ARGUMENT (the request is wrong as sent);
+ * - no `auth` where anonymous dispersal is off, or a signature that does not match:
+ *   UNAUTHENTICATED;
+ * - `auth.timestamp_ms` outside the replay window: INVALID_ARGUMENT (the client's clock or a
+ *   stale request: resending it as is never helps);
+ * - `auth.epoch` not the current one: FAILED_PRECONDITION (trailer `tributary-current-epoch`);
+ * - nonce already used by other content: ALREADY_EXISTS;
+ * - token bucket empty: RESOURCE_EXHAUSTED (trailer `retry-after-ms`);
+ * - blob above the account's maximum: INVALID_ARGUMENT as any oversized blob (too_large).
  */
 import { rpcErrorMapper } from "@tributary/proto";
 import { type ErrorKind, ServiceError, serviceErrorStatus } from "@tributary/runtime";
@@ -22,8 +28,18 @@ export const DisperserErrorCode = {
   invalidNamespace: "DISPERSER_ERROR_INVALID_NAMESPACE",
   /** Retention outside [minSeconds, maxSeconds], or permanent where not allowed. */
   invalidRetention: "DISPERSER_ERROR_INVALID_RETENTION",
-  /** `auth` was sent but this disperser runs unauthenticated (issue #6). */
-  authNotEnabled: "DISPERSER_ERROR_AUTH_NOT_ENABLED",
+  /** No `auth`, and this disperser does not accept anonymous submissions. */
+  authRequired: "DISPERSER_ERROR_AUTH_REQUIRED",
+  /** The signature is malformed or does not recover the account from the blob key. */
+  signatureInvalid: "DISPERSER_ERROR_SIGNATURE_INVALID",
+  /** `auth.timestamp_ms` is outside the replay window around the disperser's clock. */
+  timestampOutOfWindow: "DISPERSER_ERROR_TIMESTAMP_OUT_OF_WINDOW",
+  /** `auth.epoch` is not the current epoch (trailer `tributary-current-epoch` names it). */
+  staleEpoch: "DISPERSER_ERROR_STALE_EPOCH",
+  /** The account already used this nonce for other content. */
+  nonceUsed: "DISPERSER_ERROR_NONCE_USED",
+  /** The account's token bucket is empty (trailer `retry-after-ms`). */
+  rateLimited: "DISPERSER_ERROR_RATE_LIMITED",
   /** The same request is being dispersed by another call right now. */
   requestInProgress: "DISPERSER_ERROR_REQUEST_IN_PROGRESS",
   /** No encoder could encode and store the blob. */

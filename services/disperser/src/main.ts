@@ -16,6 +16,7 @@ import {
   openRedis,
   runService,
 } from "@tributary/runtime";
+import { limitsResolver } from "./accountLimits.ts";
 import { DISPERSER_SERVICE, disperserConfigSchema } from "./config.ts";
 import { Dispersal } from "./dispersal.ts";
 import { createDisperserService } from "./disperserService.ts";
@@ -24,7 +25,9 @@ import { EncoderPool } from "./encoderPool.ts";
 import { HealthService } from "./grpcHealth.ts";
 import { addReflection } from "./grpcReflection.ts";
 import { createDisperserMetrics } from "./metrics.ts";
+import { NonceRegistry, nonceTtlMs } from "./nonceRegistry.ts";
 import { Retrieval } from "./retrieval.ts";
+import { TokenBucket } from "./tokenBucket.ts";
 
 const config = loadConfig(disperserConfigSchema, { service: DISPERSER_SERVICE, argv: process.argv.slice(2) });
 const logger = createLogger({ service: DISPERSER_SERVICE, level: config.log.level });
@@ -66,16 +69,36 @@ runService({
     membership.onChange((epoch) => storage.retainOnly(new Set(epoch.storageShards.map((s) => s.endpoint))));
 
     const store = new BlobStatusStore(redis.redis, { transitions: metrics.statusTransitions });
+    if (config.auth.allowAnonymous) {
+      logger.warn("Anonymous dispersal is enabled: submissions without AccountAuth are accepted", {
+        anonymousAccount: "0x0000000000000000000000000000000000000000",
+      });
+    }
     const dispersal = new Dispersal(
       {
-        maxBlobBytes: config.maxBlobBytes,
         preset: config.preset,
-        retention: config.retention,
+        allowAnonymous: config.auth.allowAnonymous,
+        limitsFor: limitsResolver(config.quotas, {
+          maxBlobBytes: config.maxBlobBytes,
+          retention: config.retention,
+        }),
+        maxClockSkewMs: config.auth.maxClockSkewMs,
+        epochGraceMs: config.auth.epochGraceMs,
         encodeTimeoutMs: config.encodeTimeoutMs,
         publishTimeoutMs: config.events.publishTimeoutMs,
         requestTtlSeconds: config.requestTtlSeconds,
       },
-      { logger, metrics, redis: redis.redis, store, encoders, publisher },
+      {
+        logger,
+        metrics,
+        redis: redis.redis,
+        store,
+        encoders,
+        publisher,
+        nonces: new NonceRegistry({ ttlMs: nonceTtlMs(config.auth.maxClockSkewMs) }, { redis: redis.redis }),
+        quota: new TokenBucket({}, { redis: redis.redis }),
+        membership,
+      },
     );
     const retrieval = new Retrieval(config.retrieval, { logger, metrics, store, membership, storage });
 

@@ -9,10 +9,11 @@ import {
   getPreset,
   type NetworkPreset,
   ProtocolError,
-  type RetentionLimits,
   validateNamespace,
   validateRetention,
 } from "@tributary/protocol";
+import type { AccountLimits } from "./accountLimits.ts";
+import { type AuthInput, type ValidAuth, validateAuth } from "./authChecks.ts";
 import { DisperserErrorCode, disperserError } from "./errors.ts";
 
 /** Anonymous submissions (no `auth`) are posted as the all-zero account, nonce 0. */
@@ -24,7 +25,8 @@ export interface DisperseInput {
   readonly namespace: Uint8Array;
   readonly retentionSeconds: bigint;
   readonly preset: string;
-  readonly authPresent: boolean;
+  /** AccountAuth; undefined for an anonymous submission. */
+  readonly auth: AuthInput | undefined;
 }
 
 /** A request that passed validation. */
@@ -35,22 +37,30 @@ export interface ValidDisperseRequest {
   readonly nonce: bigint;
   readonly retentionSeconds: number;
   readonly preset: NetworkPreset["name"];
+  /** Undefined for an anonymous request. */
+  readonly auth: ValidAuth | undefined;
+  readonly limits: AccountLimits;
 }
 
 export type ValidationOptions = {
-  maxBlobBytes: number;
   preset: NetworkPreset["name"];
-  retention: RetentionLimits;
+  /** Whether submissions without AccountAuth are accepted (config auth.allowAnonymous). */
+  allowAnonymous: boolean;
+  /** The account's limits (accountLimits.ts), the network's maximum blob size included. */
+  limitsFor: (account: Uint8Array) => AccountLimits;
 };
 
 export function validateDisperseRequest(input: DisperseInput, opts: ValidationOptions): ValidDisperseRequest {
-  if (input.authPresent) {
+  if (input.auth === undefined && !opts.allowAnonymous) {
     throw disperserError(
-      DisperserErrorCode.authNotEnabled,
-      "failed_precondition",
-      "account authentication is not enabled on this disperser; omit auth to submit anonymously",
+      DisperserErrorCode.authRequired,
+      "unauthenticated",
+      "authentication required: this disperser accepts only signed submissions (AccountAuth)",
     );
   }
+  const auth = input.auth === undefined ? undefined : validateAuth(input.auth);
+  const account = auth?.account ?? ANONYMOUS_ACCOUNT;
+  const limits = opts.limitsFor(account);
   const size = input.data.length;
   if (size === 0) {
     throw disperserError(
@@ -59,7 +69,7 @@ export function validateDisperseRequest(input: DisperseInput, opts: ValidationOp
       "blob data is empty (1 byte at least)",
     );
   }
-  const max = Math.min(opts.maxBlobBytes, getPreset(opts.preset).maxBlobBytes);
+  const max = Math.min(limits.maxBlobBytes, getPreset(opts.preset).maxBlobBytes);
   if (size > max) {
     throw disperserError(
       DisperserErrorCode.blobTooLarge,
@@ -88,32 +98,36 @@ export function validateDisperseRequest(input: DisperseInput, opts: ValidationOp
   const retention =
     input.retentionSeconds > BigInt(Number.MAX_SAFE_INTEGER) ? -1 : Number(input.retentionSeconds);
   try {
-    validateRetention(retention === -1 ? Number.MAX_SAFE_INTEGER : retention, opts.retention);
+    validateRetention(retention === -1 ? Number.MAX_SAFE_INTEGER : retention, limits.retention);
   } catch (err) {
-    const above = retention === -1 || retention > opts.retention.maxSeconds;
+    const above = retention === -1 || retention > limits.retention.maxSeconds;
     throw disperserError(
       DisperserErrorCode.invalidRetention,
       "invalid_argument",
       above
-        ? `retention above the account's limit of ${opts.retention.maxSeconds} seconds`
+        ? `retention above the account's limit of ${limits.retention.maxSeconds} seconds`
         : err instanceof ProtocolError
           ? err.message
           : "invalid retention",
-      { retentionSeconds: String(input.retentionSeconds), ...opts.retention },
+      { retentionSeconds: String(input.retentionSeconds), ...limits.retention },
     );
   }
   return {
     data: input.data,
     namespace: input.namespace,
-    account: ANONYMOUS_ACCOUNT,
-    nonce: 0n,
+    account,
+    nonce: auth?.nonce ?? 0n,
     retentionSeconds: retention,
     preset: opts.preset,
+    auth,
+    limits,
   };
 }
 
 /** The request id of docs/pipeline.md: the same content from the same account is the same request. */
-export function computeRequestId(req: ValidDisperseRequest): Uint8Array {
+export function computeRequestId(
+  req: Pick<ValidDisperseRequest, "data" | "namespace" | "account" | "nonce" | "retentionSeconds" | "preset">,
+): Uint8Array {
   const u64 = (v: bigint) => {
     const b = Buffer.alloc(8);
     b.writeBigUInt64BE(v);

@@ -5,6 +5,7 @@
 import { PRESETS } from "@tributary/protocol";
 import {
   adminConfigSchema,
+  epochGraceMsSchema,
   grpcServerConfigSchema,
   logConfigSchema,
   natsConfigSchema,
@@ -53,6 +54,9 @@ export const encoderConfigSchema = z.strictObject({
     .positive()
     .default(30_000)
     .describe("Time allowed for every storage shard to receive, verify and fsync its columns"),
+  epochGraceMs: epochGraceMsSchema(
+    "After an epoch change, how long requests naming the previous epoch are still encoded and stored under it (at least the disperser's auth.epochGraceMs)",
+  ),
   membershipWaitMs: z
     .number()
     .int()

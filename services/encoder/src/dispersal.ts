@@ -19,12 +19,14 @@ import {
   extendBlob,
   getPreset,
   HEADER_VERSION,
+  isAnonymousAccount,
   type NetworkPreset,
   ProtocolError,
+  recoverAccount,
   requiredColumns,
   validateBlobHeader,
 } from "@tributary/protocol";
-import type { Logger } from "@tributary/runtime";
+import { acceptedEpoch, type Logger, type ReplacedEpoch } from "@tributary/runtime";
 import { ColumnGatherer, columnBytes, uploadColumns } from "./columnUpload.ts";
 import { EncoderErrorCode, encoderError } from "./errors.ts";
 import type { EncoderMetrics } from "./metrics.ts";
@@ -33,6 +35,8 @@ import type { SquarePool } from "./squarePool.ts";
 /** The membership the encoder reads: runtime's MembershipView, or a fixed epoch in tests. */
 export interface MembershipSource {
   readonly current: EpochMembership;
+  /** The epoch the current one replaced, while requests for it may still arrive. */
+  readonly previous?: ReplacedEpoch | undefined;
 }
 
 /** The header fields a caller chooses; derived fields, when given, must match the data. */
@@ -44,7 +48,7 @@ export interface HeaderRequest {
   readonly nonce: bigint;
   readonly timestampMs: number;
   readonly retentionSeconds: number;
-  /** 0: the encoder's current epoch. Otherwise it must be the current epoch. */
+  /** 0: the encoder's current epoch. Otherwise the current one, or the previous during the grace. */
   readonly epoch: number;
   readonly size: number;
   readonly k: number;
@@ -57,6 +61,8 @@ export interface EncodeRequest {
   readonly data: Uint8Array;
   /** The key the caller expects; empty skips the check. */
   readonly expectedBlobKey: Uint8Array;
+  /** The account's signature of the blob key; empty for the anonymous (all-zero) account. */
+  readonly accountSignature: Uint8Array;
 }
 
 export interface EncodeResult {
@@ -72,6 +78,8 @@ export type DispersalOptions = {
   preset: NetworkPreset["name"];
   maxBlobBytes: number;
   storeTimeoutMs: number;
+  /** How long after an epoch change a request may still name the previous epoch (0: never). */
+  epochGraceMs: number;
 };
 
 export type DispersalModules = {
@@ -108,7 +116,7 @@ export class Dispersal {
 
   async encodeAndStore(request: EncodeRequest, ctx: CallContext = {}): Promise<EncodeResult> {
     const { metrics, pool } = this.modules;
-    const epoch = this.modules.membership.current;
+    const epoch = this.epochFor(request.header.epoch);
     const base = this.checkRequest(request, epoch);
 
     const encodeTimer = metrics.encodeDuration.startTimer();
@@ -134,6 +142,8 @@ export class Dispersal {
         );
       }
       encodeTimer();
+      // Before any column leaves: an unauthenticated blob must cost the storage shards nothing.
+      checkAccountSignature(header.account, key, request.accountSignature);
 
       const storeTimer = metrics.storeDuration.startTimer();
       const outcomes = await this.storeAll(epoch, header, key, committed, () => released, ctx);
@@ -176,6 +186,24 @@ export class Dispersal {
     }
   }
 
+  /**
+   * The membership to encode and store under: the current epoch for 0 or its number, the
+   * previous one during the grace after a change (columns go to that epoch's shards, which keep
+   * serving it); FAILED_PRECONDITION otherwise.
+   */
+  private epochFor(requested: number): EpochMembership {
+    const { membership } = this.modules;
+    if (requested === 0) return membership.current;
+    const accepted = acceptedEpoch(requested, membership, Date.now(), this.opts.epochGraceMs);
+    if (accepted !== undefined) return accepted;
+    throw encoderError(
+      EncoderErrorCode.epochMismatch,
+      "failed_precondition",
+      `request names epoch ${requested} but the current epoch is ${membership.current.epoch}`,
+      { requested, current: membership.current.epoch },
+    );
+  }
+
   /** Validates what the caller chose and returns the header fields that do not depend on the data. */
   private checkRequest(
     request: EncodeRequest,
@@ -198,14 +226,6 @@ export class Dispersal {
         "too_large",
         `blob of ${size} bytes exceeds the maximum of ${this.maxBlobBytes} bytes`,
         { size, max: this.maxBlobBytes },
-      );
-    }
-    if (h.epoch !== 0 && h.epoch !== epoch.epoch) {
-      throw encoderError(
-        EncoderErrorCode.epochMismatch,
-        "failed_precondition",
-        `request names epoch ${h.epoch} but the current epoch is ${epoch.epoch}`,
-        { requested: h.epoch, current: epoch.epoch },
       );
     }
     const base = {
@@ -320,6 +340,38 @@ export function assignColumns(epoch: EpochMembership, key: Uint8Array, columnCou
     for (let q = 0; q < r; q++) byShard[holders[j * r + q]!]!.push(j);
   }
   return byShard;
+}
+
+/**
+ * The blob key must be signed by the header's account (disperser.proto AccountAuth); the
+ * anonymous all-zero account carries no signature. Throws UNAUTHENTICATED otherwise.
+ */
+export function checkAccountSignature(account: Uint8Array, key: Uint8Array, signature: Uint8Array): void {
+  if (isAnonymousAccount(account)) {
+    if (signature.length === 0) return;
+    throw encoderError(
+      EncoderErrorCode.invalidRequest,
+      "invalid_argument",
+      "an anonymous blob (all-zero account) carries no account signature",
+    );
+  }
+  if (signature.length === 0) {
+    throw encoderError(
+      EncoderErrorCode.unauthenticated,
+      "unauthenticated",
+      "a blob of a non-zero account needs the account's signature of its blob key",
+      { account: hex(account) },
+    );
+  }
+  const signer = recoverAccount(key, signature);
+  if (signer === undefined || !bytesEqual(signer, account)) {
+    throw encoderError(
+      EncoderErrorCode.unauthenticated,
+      "unauthenticated",
+      "the account signature does not match the header's account and blob key",
+      { account: hex(account), blobKey: hex(key) },
+    );
+  }
 }
 
 /** The columns a receipt vouches for, or why it cannot be used. */

@@ -81,5 +81,6 @@ export function encodeRequestFromProto(request: EncodeBlobRequest): EncodeReques
     header,
     data: request.data,
     expectedBlobKey: request.blobKey,
+    accountSignature: request.accountSignature,
   };
 }

@@ -16,6 +16,8 @@ export const EncoderErrorCode = {
   headerMismatch: "ENCODER_ERROR_HEADER_MISMATCH",
   /** The request names an epoch other than the encoder's current one (retry: membership moved). */
   epochMismatch: "ENCODER_ERROR_EPOCH_MISMATCH",
+  /** The account signature is missing or does not recover the header's account (nothing stored). */
+  unauthenticated: "ENCODER_ERROR_UNAUTHENTICATED",
   /** Too few columns became durable on the storage shards (names the shards that failed). */
   insufficientStorage: "ENCODER_ERROR_INSUFFICIENT_STORAGE",
   /** The caller cancelled, its deadline passed, or the encoder is shutting down. */

@@ -48,7 +48,12 @@ runService({
 
     const pool = new SquarePool(config.squarePool);
     const dispersal = new Dispersal(
-      { preset: config.preset, maxBlobBytes: config.maxBlobBytes, storeTimeoutMs: config.storeTimeoutMs },
+      {
+        preset: config.preset,
+        maxBlobBytes: config.maxBlobBytes,
+        storeTimeoutMs: config.storeTimeoutMs,
+        epochGraceMs: config.epochGraceMs,
+      },
       { logger, metrics, membership, storage, pool },
     );
 

@@ -1,6 +1,15 @@
 // Public surface of @tributary/protocol: pure protocol logic, no I/O.
 
 export {
+  ACCOUNT_SECRET_KEY_BYTES,
+  ACCOUNT_SIGNATURE_BYTES,
+  accountOf,
+  isAnonymousAccount,
+  newAccountSecretKey,
+  recoverAccount,
+  signBlobKey,
+} from "./accountAuth.ts";
+export {
   ASSIGN_COLUMN_DOMAIN,
   ASSIGN_NAMESPACE_DOMAIN,
   ASSIGN_SHARD_DOMAIN,
@@ -159,6 +168,13 @@ export {
   pickSampleCoordinates,
   samplesNeeded,
 } from "./sampling.ts";
+export {
+  resignForEpoch,
+  type SignedSubmission,
+  type SubmissionFields,
+  signSubmission,
+  submissionHeader,
+} from "./signedSubmission.ts";
 export {
   cellOffset,
   chooseSquareParams,

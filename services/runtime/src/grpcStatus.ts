@@ -7,7 +7,8 @@ import { CodedError } from "./codedError.ts";
  * A service throws `new ServiceError({code: "DISPERSER_ERROR_BLOB_TOO_LARGE", kind: "too_large",
  * size, max}, "Blob exceeds the maximum size")`. The code is service-specific and machine-readable;
  * the kind says what sort of failure it is, and only the kind decides the gRPC status (below).
- * The code travels to the client in the `tributary-error-code` trailer.
+ * The code travels to the client in the `tributary-error-code` trailer; string values in the
+ * error's `trailers` metadata (e.g. `{trailers: {"retry-after-ms": "250"}}`) travel as trailers too.
  * Anything that is not a ServiceError is a bug or an unexpected failure: INTERNAL, with a generic
  * message (its details belong in our logs, not in a client's hands). Nothing maps to UNKNOWN.
  */
@@ -74,6 +75,13 @@ export function toGrpcStatus(err: unknown): GrpcStatusObject {
   const metadata = new Metadata();
   if (err instanceof ServiceError) {
     metadata.set(ERROR_CODE_METADATA_KEY, err.code);
+    // Machine-readable hints for the client beside the code, e.g. `retry-after-ms`.
+    const trailers = err.type.trailers;
+    if (typeof trailers === "object" && trailers !== null) {
+      for (const [key, value] of Object.entries(trailers)) {
+        if (typeof value === "string") metadata.set(key, value);
+      }
+    }
     const code = ERROR_KIND_TO_GRPC_STATUS[err.kind as ErrorKind] ?? status.INTERNAL;
     return { code, details: err.message, metadata };
   }

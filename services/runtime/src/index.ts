@@ -76,7 +76,10 @@ export {
   logConfigSchema,
 } from "./logger.ts";
 export {
+  acceptedEpoch,
   CURRENT_KEY,
+  DEFAULT_EPOCH_GRACE_MS,
+  epochGraceMsSchema,
   MEMBERSHIP_BUCKET,
   type MembershipJson,
   MembershipView,
@@ -85,6 +88,7 @@ export {
   openMembershipBucket,
   parseMembership,
   publishMembership,
+  type ReplacedEpoch,
 } from "./membership.ts";
 export {
   assertMetricName,

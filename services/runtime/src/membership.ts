@@ -95,12 +95,45 @@ export async function publishMembership(kv: KV, m: EpochMembership): Promise<voi
   await kv.put(CURRENT_KEY, bytes);
 }
 
+/** An epoch that was current until `replacedAtMs` (ms since the Unix epoch, this process's clock). */
+export interface ReplacedEpoch<M extends { readonly epoch: number } = EpochMembership> {
+  readonly membership: M;
+  readonly replacedAtMs: number;
+}
+
+/** Default of every service's `epochGraceMs`. */
+export const DEFAULT_EPOCH_GRACE_MS = 30_000;
+
+/** The config leaf of a service's epoch grace, described by the service. */
+export function epochGraceMsSchema(description: string) {
+  return z.number().int().nonnegative().default(DEFAULT_EPOCH_GRACE_MS).describe(description);
+}
+
+/**
+ * Whether a request naming epoch `requested` may still be served: the current epoch, or the one
+ * it replaced during `graceMs` after the change. Returns the membership to serve it under.
+ */
+export function acceptedEpoch<M extends { readonly epoch: number }>(
+  requested: number,
+  view: { readonly current: M; readonly previous?: ReplacedEpoch<M> | undefined },
+  nowMs: number,
+  graceMs: number,
+): M | undefined {
+  if (requested === view.current.epoch) return view.current;
+  const prev = view.previous;
+  if (prev !== undefined && requested === prev.membership.epoch && nowMs - prev.replacedAtMs <= graceMs) {
+    return prev.membership;
+  }
+  return undefined;
+}
+
 /**
  * The membership a service works with: the current epoch, kept up to date by a KV watch, and
  * any past epoch by number (read once, cached: epochs never change).
  */
 export class MembershipView {
   private currentEpoch: EpochMembership;
+  private previousEpoch: ReplacedEpoch | undefined;
   private readonly byNumber = new Map<number, EpochMembership>();
   private readonly kv: KV;
   private stopWatch: (() => void) | undefined;
@@ -139,6 +172,14 @@ export class MembershipView {
     return this.currentEpoch;
   }
 
+  /**
+   * The epoch the current one replaced, with when this process saw the change (undefined until
+   * a change is seen): requests built for it are still accepted for a short grace.
+   */
+  get previous(): ReplacedEpoch | undefined {
+    return this.previousEpoch;
+  }
+
   /** Calls `fn` on every later epoch change. */
   onChange(fn: (m: EpochMembership) => void): () => void {
     this.listeners.add(fn);
@@ -164,6 +205,7 @@ export class MembershipView {
         try {
           const m = decode(e.value);
           if (m.epoch === this.currentEpoch.epoch) continue;
+          this.previousEpoch = { membership: this.currentEpoch, replacedAtMs: Date.now() };
           this.currentEpoch = m;
           this.byNumber.set(m.epoch, m);
           for (const fn of this.listeners) fn(m);

@@ -119,7 +119,9 @@ export async function devnetUp(opts: DevnetOptions, out: Output): Promise<void> 
     } finally {
       await nc.close();
     }
-    out.note("unauthenticated dispersal is enabled on this devnet (accounts are issue #6)");
+    out.note(
+      "unauthenticated dispersal is enabled on this devnet (signed dispersal works too: tributary disperse FILE --key KEYFILE)",
+    );
     const specs = devnetProcesses(
       opts.shape,
       { nats: opts.natsUrl, redis: opts.redisUrl },

@@ -126,6 +126,11 @@ export function devnetProcesses(
         ...common(p, urls, port(DISPERSER_PORT), port(9100)),
         [`${p}_REDIS_URL`]: urls.redis,
         [`${p}_ENCODERS`]: JSON.stringify(encoders),
+        // A devnet is for trying things: unsigned dispersal is accepted (the disperser warns in
+        // its log) and no account is rate-limited, so benchmarks and e2e tests measure the
+        // pipeline, not a quota. Signed dispersal works as on any network.
+        [`${p}_AUTH_ALLOW_ANONYMOUS`]: "true",
+        [`${p}_QUOTAS_DEFAULT_BYTES_PER_SECOND`]: "0",
       },
     });
   }

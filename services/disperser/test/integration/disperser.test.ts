@@ -9,69 +9,21 @@
  */
 import { randomBytes } from "node:crypto";
 import { fromBinary } from "@bufbuild/protobuf";
-import {
-  Client,
-  ClientPool,
-  Code,
-  createClient,
-  credentials,
-  RpcError,
-  type ServiceClient,
-} from "@tributary/proto";
+import { Client, Code, credentials, type ServiceClient } from "@tributary/proto";
 import { BlobStatus } from "@tributary/proto/tributary/common/v1/blob";
-import { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
+import type { Disperser } from "@tributary/proto/tributary/disperser/v1/disperser";
 import { EncodedEventSchema } from "@tributary/proto/tributary/events/v1/events";
-import { StorageShard } from "@tributary/proto/tributary/storage/v1/storage";
-import {
-  BlobStatusStore,
-  blobStatusKey,
-  connectNats,
-  connectRedis,
-  createGrpcServer,
-  type GrpcServer,
-  grpcClientOptions,
-  type NatsHandle,
-  type RedisHandle,
-} from "@tributary/runtime";
+import { blobStatusKey, type NatsHandle, type RedisHandle } from "@tributary/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type EncoderHarness,
-  silentLogger,
-  startEncoder,
-  startShards,
-} from "../../../encoder/test/support/encoderHarness.ts";
 import type { MemoryStorageShard } from "../../../encoder/test/support/memoryStorageShard.ts";
-import { Dispersal, REQUEST_KEY_PREFIX } from "../../src/dispersal.ts";
-import { createDisperserService } from "../../src/disperserService.ts";
-import { openEncodedEvents } from "../../src/encodedEvents.ts";
-import { EncoderPool } from "../../src/encoderPool.ts";
-import { HealthService } from "../../src/grpcHealth.ts";
-import { addReflection } from "../../src/grpcReflection.ts";
-import { createStandaloneDisperserMetrics, type DisperserMetrics } from "../../src/metrics.ts";
+import { REQUEST_KEY_PREFIX } from "../../src/dispersal.ts";
+import type { DisperserMetrics } from "../../src/metrics.ts";
 import { namespaceIndexKey } from "../../src/namespaceIndex.ts";
-import { computeRequestId, validateDisperseRequest } from "../../src/requestValidation.ts";
-import { Retrieval } from "../../src/retrieval.ts";
+import { computeRequestId } from "../../src/requestValidation.ts";
+import { type DisperserHarness, rpcError, startDisperser } from "../support/disperserHarness.ts";
 
 const MiB = 1024 * 1024;
-const run = randomBytes(4).toString("hex");
-const STREAM = `TEST_DISP_${run}_ENCODED`;
-const SUBJECT = `test.disp.${run}.encoded`;
 const namespace = Uint8Array.from([0x5a, ...randomBytes(15)]);
-const validation = {
-  maxBlobBytes: 16 * MiB,
-  preset: "devnet" as const,
-  retention: { minSeconds: 60, maxSeconds: 7 * 24 * 3600, allowPermanent: true },
-};
-
-async function rpcError(p: Promise<unknown>): Promise<RpcError> {
-  try {
-    await p;
-  } catch (err) {
-    expect(err).toBeInstanceOf(RpcError);
-    return err as RpcError;
-  }
-  throw new Error("expected the call to fail");
-}
 
 async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
   const out: T[] = [];
@@ -80,25 +32,26 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 }
 
 describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test storage shards)", () => {
+  let harness: DisperserHarness;
   let shards: MemoryStorageShard[];
-  let encoder: EncoderHarness;
   let nats: NatsHandle;
   let redis: RedisHandle;
-  let grpc: GrpcServer;
   let client: ServiceClient<typeof Disperser>;
   let metrics: DisperserMetrics;
-  let encoders: EncoderPool;
-  let storage: ClientPool<typeof StorageShard>;
-  const redisKeys = new Set<string>();
+  let STREAM: string;
 
   async function disperse(data: Uint8Array, retentionSeconds = 3600n) {
-    const req = validateDisperseRequest(
-      { data, namespace, retentionSeconds, preset: "", authPresent: false },
-      validation,
-    );
-    redisKeys.add(REQUEST_KEY_PREFIX + Buffer.from(computeRequestId(req)).toString("hex"));
+    const requestId = computeRequestId({
+      data,
+      namespace,
+      account: new Uint8Array(20),
+      nonce: 0n,
+      retentionSeconds: Number(retentionSeconds),
+      preset: "devnet",
+    });
+    harness.track(REQUEST_KEY_PREFIX + Buffer.from(requestId).toString("hex"));
     const res = await client.disperseBlob({ data, namespace, retentionSeconds });
-    redisKeys.add(blobStatusKey(res.blobKey));
+    harness.track(blobStatusKey(res.blobKey));
     return res;
   }
 
@@ -121,58 +74,12 @@ describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test stora
   }
 
   beforeAll(async () => {
-    const started = await startShards(4, { replication: 2 });
-    shards = started.shards;
-    const membership = { current: started.epoch, epoch: async (n: number) => started.epochs.get(n)! };
-    encoder = await startEncoder(membership);
-    nats = await connectNats(
-      { servers: "nats://127.0.0.1:4222", name: `disperser-test-${run}` },
-      { logger: silentLogger },
-    );
-    redis = await connectRedis({ url: "redis://127.0.0.1:6379" }, { logger: silentLogger });
-    const publisher = await openEncodedEvents(nats.nc, {
-      stream: STREAM,
-      subject: SUBJECT,
-      replicas: 1,
-      publishTimeoutMs: 5000,
-    });
-    metrics = createStandaloneDisperserMetrics();
-    const store = new BlobStatusStore(redis.redis);
-    // A dead encoder first: DisperseBlob must retry the live one on UNAVAILABLE.
-    encoders = new EncoderPool({ endpoints: ["127.0.0.1:1", encoder.endpoint] });
-    storage = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
-    const dispersal = new Dispersal(
-      { ...validation, encodeTimeoutMs: 30_000, publishTimeoutMs: 5000, requestTtlSeconds: 600 },
-      { logger: silentLogger, metrics, redis: redis.redis, store, encoders, publisher },
-    );
-    const retrieval = new Retrieval(
-      { parallelism: 8, columnTimeoutMs: 5000 },
-      { logger: silentLogger, metrics, store, membership, storage },
-    );
-    grpc = createGrpcServer({}, { logger: silentLogger });
-    const service = createDisperserService(
-      { namespaceDefaultLimit: 100, namespaceMaxLimit: 1000 },
-      { logger: silentLogger, metrics, dispersal, retrieval, store, redis: redis.redis, membership },
-    );
-    grpc.server.addService(service.definition, service.implementation);
-    new HealthService([Disperser.typeName]).addTo(grpc.server);
-    addReflection(grpc.server, [Disperser]);
-    const port = await grpc.bind("127.0.0.1", 0);
-    client = createClient(Disperser, `127.0.0.1:${port}`, { channelOptions: grpcClientOptions() });
+    harness = await startDisperser({ allowAnonymous: true });
+    ({ shards, nats, redis, client, metrics, stream: STREAM } = harness);
   });
 
   afterAll(async () => {
-    client?.$close();
-    await grpc?.shutdown(2000);
-    encoders?.close();
-    storage?.close();
-    await encoder?.stop();
-    for (const s of shards ?? []) s.stop();
-    if (redisKeys.size > 0) await redis?.redis.del(...redisKeys);
-    const jsm = await nats?.nc.jetstreamManager();
-    await jsm?.streams.delete(STREAM).catch(() => undefined);
-    await redis?.close();
-    await nats?.close();
+    await harness?.stop();
   });
 
   it("disperses (ENCODED, event on JetStream) and retrieves byte-exact for several sizes up to 16 MiB", async () => {
@@ -239,11 +146,11 @@ describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test stora
         data: randomBytes(10),
         namespace,
         retentionSeconds: 3600n,
-        auth: { account: new Uint8Array(20) },
+        auth: { account: new Uint8Array(20), signature: new Uint8Array(65) },
       }),
     );
-    expect(auth.code).toBe(Code.FAILED_PRECONDITION);
-    expect(auth.message).toMatch(/authentication is not enabled/);
+    expect(auth.code).toBe(Code.INVALID_ARGUMENT);
+    expect(auth.message).toMatch(/all-zero account is the anonymous one/);
   });
 
   it("answers raw garbage request bytes with INVALID_ARGUMENT", async () => {
@@ -308,7 +215,7 @@ describe("Disperser (loopback gRPC, real Redis + JetStream, in-memory test stora
     const b = await disperse(randomBytes(200));
     const shardId = "consensus-0";
     const key = namespaceIndexKey(namespace, shardId);
-    redisKeys.add(key);
+    harness.track(key);
     const hexOf = (k: Uint8Array) => Buffer.from(k).toString("hex");
     await redis.redis.zadd(
       key,

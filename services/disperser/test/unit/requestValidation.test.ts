@@ -3,24 +3,33 @@ import { columnHolderIndices } from "@tributary/protocol";
 import { BLOB_STATUSES } from "@tributary/runtime";
 import { describe, expect, it } from "vitest";
 import { testEpoch } from "../../../encoder/test/support/testEpoch.ts";
+import { limitsResolver, type QuotaOptions } from "../../src/accountLimits.ts";
 import { statusResponseOf } from "../../src/blobStatusResponse.ts";
 import { orderHolders, planColumnFetches } from "../../src/columnPlan.ts";
 import { DisperserError } from "../../src/errors.ts";
 import { scoreRange } from "../../src/namespaceIndex.ts";
-import { computeRequestId, validateDisperseRequest } from "../../src/requestValidation.ts";
+import {
+  computeRequestId,
+  type ValidationOptions,
+  validateDisperseRequest,
+} from "../../src/requestValidation.ts";
 
-const opts = {
+const network = {
   maxBlobBytes: 1024,
-  preset: "devnet" as const,
   retention: { minSeconds: 60, maxSeconds: 3600, allowPermanent: false },
 };
+const noQuota = { default: { bytesPerSecond: 0, burstBytes: 1 }, accounts: {} };
+function optsWith(net = network, quotas: QuotaOptions = noQuota, allowAnonymous = true): ValidationOptions {
+  return { preset: "devnet", allowAnonymous, limitsFor: limitsResolver(quotas, net) };
+}
+const opts = optsWith();
 const ns = Uint8Array.from([0x10, ...new Uint8Array(15)]);
 const input = {
   data: new Uint8Array(10),
   namespace: ns,
   retentionSeconds: 600n,
   preset: "",
-  authPresent: false,
+  auth: undefined,
 };
 
 function codeOf(fn: () => unknown): string {
@@ -77,13 +86,13 @@ describe("validateDisperseRequest", () => {
     expect(
       validateDisperseRequest(
         { ...input, retentionSeconds: 0n },
-        { ...opts, retention: { ...opts.retention, allowPermanent: true } },
+        optsWith({ ...network, retention: { ...network.retention, allowPermanent: true } }),
       ).retentionSeconds,
     ).toBe(0);
   });
-  it("refuses auth (not enabled) and foreign presets", () => {
-    expect(codeOf(() => validateDisperseRequest({ ...input, authPresent: true }, opts))).toMatch(
-      /AUTH_NOT_ENABLED\/failed_precondition/,
+  it("refuses anonymous submissions unless enabled, and foreign presets", () => {
+    expect(codeOf(() => validateDisperseRequest(input, optsWith(network, noQuota, false)))).toMatch(
+      /AUTH_REQUIRED\/unauthenticated: authentication required/,
     );
     expect(codeOf(() => validateDisperseRequest({ ...input, preset: "mainnet" }, opts))).toMatch(
       /INVALID_REQUEST/,

@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { Code, createClient, RpcError, type ServiceClient } from "@tributary/proto";
 import { Encoder } from "@tributary/proto/tributary/encoder/v1/encoder";
+import { newAccountSecretKey, signBlobKey, signSubmission } from "@tributary/protocol";
 import { grpcClientOptions } from "@tributary/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type EncoderHarness, startEncoder, startShards } from "../support/encoderHarness.ts";
@@ -116,5 +117,75 @@ describe("Encoder.EncodeBlob (loopback gRPC, in-memory test storage shards)", ()
       client.encodeBlob({ header: headerInit(), data: randomBytes(10), blobKey: randomBytes(32) }),
     );
     expect(wrongKey.code).toBe(Code.FAILED_PRECONDITION);
+  });
+  it("checks the account signature before storing: a mismatch is UNAUTHENTICATED and stores nothing", async () => {
+    const key = newAccountSecretKey();
+    const data = randomBytes(30_000);
+    const signed = signSubmission(key, data, {
+      preset: "devnet",
+      namespace,
+      nonce: 11n,
+      timestampMs: Date.now(),
+      retentionSeconds: 3600,
+      epoch: 1,
+    });
+    const header = {
+      ...headerInit(1n),
+      account: signed.account,
+      nonce: 11n,
+      timestampMs: BigInt(signed.header.timestampMs),
+    };
+    const heldBy = (blobKey: Uint8Array) =>
+      shards.reduce((n, s) => n + (s.blobs.get(Buffer.from(blobKey).toString("hex"))?.columns.size ?? 0), 0);
+    const calls = shards.reduce((n, s) => n + s.storeCalls, 0);
+    for (const accountSignature of [
+      signBlobKey(newAccountSecretKey(), signed.blobKey), // another key
+      Uint8Array.from(signed.signature, (b, i) => (i === 3 ? b ^ 1 : b)), // a flipped bit
+      new Uint8Array(0), // none
+    ]) {
+      const err = await rpcError(client.encodeBlob({ header, data, accountSignature }));
+      expect(err.code).toBe(Code.UNAUTHENTICATED);
+    }
+    expect(shards.reduce((n, s) => n + s.storeCalls, 0)).toBe(calls);
+    expect(heldBy(signed.blobKey)).toBe(0);
+    // An anonymous blob carries no signature.
+    const anonymous = await rpcError(
+      client.encodeBlob({ header: headerInit(), data, accountSignature: signed.signature }),
+    );
+    expect(anonymous.code).toBe(Code.INVALID_ARGUMENT);
+    // The right signature is accepted, and the encoder's key is the one signed.
+    const res = await client.encodeBlob({ header, data, accountSignature: signed.signature });
+    expect(res.blobKey).toEqual(signed.blobKey);
+    expect(heldBy(signed.blobKey)).toBeGreaterThan(0);
+  });
+  it("encodes for the previous epoch during the grace after a change, under that epoch's assignment", async () => {
+    const started = await startShards(2, { replication: 1 });
+    const next = { ...started.epoch, epoch: 2 };
+    started.epochs.set(2, next);
+    const membership = {
+      current: next,
+      previous: { membership: started.epoch, replacedAtMs: Date.now() },
+    };
+    const other = await startEncoder(membership);
+    const otherClient = createClient(Encoder, other.endpoint, { channelOptions: grpcClientOptions() });
+    try {
+      const res = await otherClient.encodeBlob({ header: headerInit(1n), data: randomBytes(4000) });
+      expect(res.header?.epoch).toBe(1n);
+      expect(res.receipts.every((r) => r.epoch === 1n)).toBe(true);
+      expect(
+        (await otherClient.encodeBlob({ header: headerInit(2n), data: randomBytes(10) })).header?.epoch,
+      ).toBe(2n);
+      expect(
+        (await rpcError(otherClient.encodeBlob({ header: headerInit(3n), data: randomBytes(10) }))).code,
+      ).toBe(Code.FAILED_PRECONDITION);
+      membership.previous = { membership: started.epoch, replacedAtMs: Date.now() - 30_001 };
+      expect(
+        (await rpcError(otherClient.encodeBlob({ header: headerInit(1n), data: randomBytes(10) }))).code,
+      ).toBe(Code.FAILED_PRECONDITION);
+    } finally {
+      otherClient.$close();
+      await other.stop();
+      for (const s of started.shards) s.stop();
+    }
   });
 });

@@ -60,6 +60,7 @@ export async function startEncoder(
       preset: "devnet",
       maxBlobBytes: opts.maxBlobBytes ?? 32 * 1024 * 1024,
       storeTimeoutMs: opts.storeTimeoutMs ?? 20_000,
+      epochGraceMs: 30_000,
     },
     {
       logger: silentLogger,

@@ -27,6 +27,17 @@ describe("toGrpcStatus", () => {
     expect(getErrorCode({ metadata: s.metadata })).toBe("DISPERSER_ERROR_BLOB_TOO_LARGE");
   });
 
+  it("sends the string values of a ServiceError's `trailers` as trailers", () => {
+    const err = new ServiceError(
+      { code: "DISPERSER_ERROR_RATE_LIMITED", kind: "rate_limited", trailers: { "retry-after-ms": "250" } },
+      "slow down",
+    );
+    const s = toGrpcStatus(err);
+    expect(s.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(s.metadata.get("retry-after-ms")).toEqual(["250"]);
+    expect(s.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(["DISPERSER_ERROR_RATE_LIMITED"]);
+  });
+
   it("maps unknown errors to INTERNAL without leaking their message", () => {
     const s = toGrpcStatus(new Error("ECONNREFUSED 10.0.0.3:6379"));
     expect(s.code).toBe(status.INTERNAL);

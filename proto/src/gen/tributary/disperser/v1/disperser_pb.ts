@@ -17,46 +17,64 @@ export const file_tributary_disperser_v1_disperser: GenFile = /*@__PURE__*/
   fileDesc("CiZ0cmlidXRhcnkvZGlzcGVyc2VyL3YxL2Rpc3BlcnNlci5wcm90bxIWdHJpYnV0YXJ5LmRpc3BlcnNlci52MSJlCgtBY2NvdW50QXV0aBIPCgdhY2NvdW50GAEgASgMEg0KBW5vbmNlGAIgASgEEhQKDHRpbWVzdGFtcF9tcxgDIAEoBBINCgVlcG9jaBgEIAEoBBIRCglzaWduYXR1cmUYBSABKAwilAEKE0Rpc3BlcnNlQmxvYlJlcXVlc3QSDAoEZGF0YRgBIAEoDBIRCgluYW1lc3BhY2UYAiABKAwSGQoRcmV0ZW50aW9uX3NlY29uZHMYAyABKAQSDgoGcHJlc2V0GAQgASgJEjEKBGF1dGgYBSABKAsyIy50cmlidXRhcnkuZGlzcGVyc2VyLnYxLkFjY291bnRBdXRoIooBChREaXNwZXJzZUJsb2JSZXNwb25zZRIQCghibG9iX2tleRgBIAEoDBIvCgZzdGF0dXMYAiABKA4yHy50cmlidXRhcnkuY29tbW9uLnYxLkJsb2JTdGF0dXMSLwoGaGVhZGVyGAMgASgLMh8udHJpYnV0YXJ5LmNvbW1vbi52MS5CbG9iSGVhZGVyIigKFEdldEJsb2JTdGF0dXNSZXF1ZXN0EhAKCGJsb2Jfa2V5GAEgASgMIrUDChVHZXRCbG9iU3RhdHVzUmVzcG9uc2USLwoGc3RhdHVzGAEgASgOMh8udHJpYnV0YXJ5LmNvbW1vbi52MS5CbG9iU3RhdHVzEjMKB2ZhaWx1cmUYAiABKAsyIi50cmlidXRhcnkuY29tbW9uLnYxLkZhaWx1cmVSZWFzb24SLwoGaGVhZGVyGAMgASgLMh8udHJpYnV0YXJ5LmNvbW1vbi52MS5CbG9iSGVhZGVyEjUKC2NlcnRpZmljYXRlGAQgASgLMiAudHJpYnV0YXJ5LmNvbW1vbi52MS5DZXJ0aWZpY2F0ZRI1CglpbmNsdXNpb24YBSABKAsyIi50cmlidXRhcnkuY29tbW9uLnYxLkJsb2JJbmNsdXNpb24SGgoSY29uc2Vuc3VzX3NoYXJkX2lkGAYgASgJEhQKDGJsb2NrX2hlaWdodBgHIAEoBBISCgpibG9ja19oYXNoGAggASgMEjoKDHN0YXR1c190aW1lcxgJIAMoCzIkLnRyaWJ1dGFyeS5jb21tb24udjEuU3RhdHVzVGltZXN0YW1wEhUKDWV4cGlyZXNfYXRfbXMYCiABKAQiJwoTUmV0cmlldmVCbG9iUmVxdWVzdBIQCghibG9iX2tleRgBIAEoDCKdAgoUUmV0cmlldmVCbG9iUmVzcG9uc2USQwoFc3RhcnQYASABKAsyMi50cmlidXRhcnkuZGlzcGVyc2VyLnYxLlJldHJpZXZlQmxvYlJlc3BvbnNlLlN0YXJ0SAASQwoFY2h1bmsYAiABKAsyMi50cmlidXRhcnkuZGlzcGVyc2VyLnYxLlJldHJpZXZlQmxvYlJlc3BvbnNlLkNodW5rSAAaTAoFU3RhcnQSLwoGaGVhZGVyGAEgASgLMh8udHJpYnV0YXJ5LmNvbW1vbi52MS5CbG9iSGVhZGVyEhIKCnRvdGFsX3NpemUYAiABKAQaJQoFQ2h1bmsSDgoGb2Zmc2V0GAEgASgEEgwKBGRhdGEYAiABKAxCBgoEcGFydCKWAQoaR2V0QmxvYnNCeU5hbWVzcGFjZVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgMEhoKEmNvbnNlbnN1c19zaGFyZF9pZBgCIAEoCRITCgtmcm9tX2hlaWdodBgDIAEoBBIRCgl0b19oZWlnaHQYBCABKAQSEgoKZnJvbV9pbmRleBgFIAEoDRINCgVsaW1pdBgGIAEoDSLbAQobR2V0QmxvYnNCeU5hbWVzcGFjZVJlc3BvbnNlEhAKCGJsb2Jfa2V5GAEgASgMEi8KBmhlYWRlchgCIAEoCzIfLnRyaWJ1dGFyeS5jb21tb24udjEuQmxvYkhlYWRlchIaChJjb25zZW5zdXNfc2hhcmRfaWQYAyABKAkSFAoMYmxvY2tfaGVpZ2h0GAQgASgEEhYKDmluZGV4X2luX2Jsb2NrGAUgASgNEi8KBnN0YXR1cxgGIAEoDjIfLnRyaWJ1dGFyeS5jb21tb24udjEuQmxvYlN0YXR1czLUAwoJRGlzcGVyc2VyEmkKDERpc3BlcnNlQmxvYhIrLnRyaWJ1dGFyeS5kaXNwZXJzZXIudjEuRGlzcGVyc2VCbG9iUmVxdWVzdBosLnRyaWJ1dGFyeS5kaXNwZXJzZXIudjEuRGlzcGVyc2VCbG9iUmVzcG9uc2USbAoNR2V0QmxvYlN0YXR1cxIsLnRyaWJ1dGFyeS5kaXNwZXJzZXIudjEuR2V0QmxvYlN0YXR1c1JlcXVlc3QaLS50cmlidXRhcnkuZGlzcGVyc2VyLnYxLkdldEJsb2JTdGF0dXNSZXNwb25zZRJrCgxSZXRyaWV2ZUJsb2ISKy50cmlidXRhcnkuZGlzcGVyc2VyLnYxLlJldHJpZXZlQmxvYlJlcXVlc3QaLC50cmlidXRhcnkuZGlzcGVyc2VyLnYxLlJldHJpZXZlQmxvYlJlc3BvbnNlMAESgAEKE0dldEJsb2JzQnlOYW1lc3BhY2USMi50cmlidXRhcnkuZGlzcGVyc2VyLnYxLkdldEJsb2JzQnlOYW1lc3BhY2VSZXF1ZXN0GjMudHJpYnV0YXJ5LmRpc3BlcnNlci52MS5HZXRCbG9ic0J5TmFtZXNwYWNlUmVzcG9uc2UwAWIGcHJvdG8z", [file_tributary_common_v1_blob, file_tributary_common_v1_certificate]);
 
 /**
- * AccountAuth authenticates a submission as coming from an Ethereum account.
+ * AccountAuth authenticates a submission as coming from an Ethereum account: the account signs
+ * the blob key of the header its blob will get, so the signature covers the data (through the
+ * data root), the namespace, the retention, the nonce, the time and the epoch.
+ *
+ * To sign, the client builds the header exactly as the encoder will: version 1, the network's
+ * preset, namespace, account, nonce, timestamp_ms, retention_seconds and epoch from the request,
+ * size = len(data), and square_width, cell_size and data_root from encoding the blob with the
+ * preset (the protocol library's encodeBlob); blob_key = SHA-256(the header's canonical 116
+ * bytes, services/protocol/src/blobHeader.ts). Checks, in order: timestamp window
+ * (INVALID_ARGUMENT), epoch (FAILED_PRECONDITION), nonce (ALREADY_EXISTS), per-account quota
+ * (RESOURCE_EXHAUSTED, retry hint in the `retry-after-ms` trailer), then the signature, which the
+ * encoder checks against the blob key it computes before it stores anything (UNAUTHENTICATED).
  *
  * @generated from message tributary.disperser.v1.AccountAuth
  */
 export type AccountAuth = Message<"tributary.disperser.v1.AccountAuth"> & {
   /**
-   * The account: 20-byte Ethereum address. Must match the key that produced signature.
+   * The account: 20-byte Ethereum address (last 20 bytes of keccak256 of the uncompressed
+   * public key without its 0x04 prefix). Must not be all zero (that is the anonymous account).
    *
    * @generated from field: bytes account = 1;
    */
   account: Uint8Array;
 
   /**
-   * Per-account nonce; the disperser rejects a nonce it has already seen for the account.
+   * Per-account nonce. A nonce is used once: a second request with the same account and nonce
+   * but other content (data, namespace, retention or preset) is rejected with ALREADY_EXISTS
+   * ("nonce already used") for as long as its timestamp could still be accepted; repeating the
+   * same request is an idempotent retry and returns the same blob key.
    *
    * @generated from field: uint64 nonce = 2;
    */
   nonce: bigint;
 
   /**
-   * Submission time in milliseconds since the Unix epoch; rejected if too far from the
-   * disperser's clock.
+   * Submission time in milliseconds since the Unix epoch; rejected with INVALID_ARGUMENT if it
+   * is further than the disperser's replay window (config auth.maxClockSkewMs, default 60 s)
+   * from the disperser's clock. It becomes the header's timestamp_ms.
    *
    * @generated from field: uint64 timestamp_ms = 3;
    */
   timestampMs: bigint;
 
   /**
-   * Epoch the client built the header for (it must be the current epoch or, briefly after a
-   * change, the previous one).
+   * Epoch the client built the header for: the disperser's current epoch or, for
+   * auth.epochGraceMs (default 30 s) after a change, the previous one (its columns then go to
+   * that epoch's storage shards). Otherwise FAILED_PRECONDITION with the current epoch in the
+   * `tributary-current-epoch` trailer: the client rebuilds the header for that epoch, signs
+   * again and resends.
    *
    * @generated from field: uint64 epoch = 4;
    */
   epoch: bigint;
 
   /**
-   * 65-byte secp256k1 recoverable signature (r || s || v) over the 32-byte blob key the client
-   * computed from the header it expects: the disperser recomputes the key from the data and
-   * these fields and rejects the blob with UNAUTHENTICATED unless the recovered address is
-   * account.
+   * 65-byte secp256k1 signature r (32) || s (32) || v (1) over the 32-byte blob key itself (no
+   * prehash, no message prefix), v = 0 or 1 (the y parity of R; 27/28 are refused), low s
+   * (s <= n/2) only. A signature that does not recover account gets UNAUTHENTICATED.
    *
    * @generated from field: bytes signature = 5;
    */
@@ -77,8 +95,8 @@ export const AccountAuthSchema: GenMessage<AccountAuth> = /*@__PURE__*/
  */
 export type DisperseBlobRequest = Message<"tributary.disperser.v1.DisperseBlobRequest"> & {
   /**
-   * The blob's bytes: 1 byte up to the network maximum (default 16 MiB). Callers raise their
-   * gRPC message size limit to match.
+   * The blob's bytes: 1 byte up to the account's maximum (default 16 MiB; INVALID_ARGUMENT
+   * beyond it). Callers raise their gRPC message size limit to match.
    *
    * @generated from field: bytes data = 1;
    */
@@ -93,7 +111,7 @@ export type DisperseBlobRequest = Message<"tributary.disperser.v1.DisperseBlobRe
 
   /**
    * How long to keep the blob after confirmation, in seconds; 0 asks for permanent storage.
-   * Subject to per-account limits (INVALID_ARGUMENT or PERMISSION_DENIED beyond them).
+   * Subject to per-account limits (INVALID_ARGUMENT beyond them).
    *
    * @generated from field: uint64 retention_seconds = 3;
    */
@@ -107,8 +125,10 @@ export type DisperseBlobRequest = Message<"tributary.disperser.v1.DisperseBlobRe
   preset: string;
 
   /**
-   * Account authentication. Absent for anonymous submissions, which the network may refuse
-   * (UNAUTHENTICATED) and which get the anonymous rate limit.
+   * Account authentication. Absent for anonymous submissions (the all-zero account, nonce 0,
+   * the disperser's clock), which a disperser refuses with UNAUTHENTICATED ("authentication
+   * required") unless its config auth.allowAnonymous is true (the devnet sets it); anonymous
+   * blobs share the all-zero account's quota.
    *
    * @generated from field: tributary.disperser.v1.AccountAuth auth = 5;
    */
@@ -495,9 +515,12 @@ export const GetBlobsByNamespaceResponseSchema: GenMessage<GetBlobsByNamespaceRe
 
 /**
  * Disperser is Tributary's public API: rollups post blobs, follow their status and read them
- * back. Errors use gRPC status codes: INVALID_ARGUMENT for bad input, UNAUTHENTICATED for a bad
- * signature, RESOURCE_EXHAUSTED when an account's rate limit is hit, NOT_FOUND for an unknown
- * blob key, UNAVAILABLE when the blob's data cannot currently be assembled.
+ * back. Errors use gRPC status codes: INVALID_ARGUMENT for bad input (and a timestamp outside the
+ * replay window), UNAUTHENTICATED for a bad signature or a refused anonymous submission,
+ * ALREADY_EXISTS for a reused nonce, FAILED_PRECONDITION for a stale epoch, RESOURCE_EXHAUSTED
+ * when an account's rate limit is hit (retry after the `retry-after-ms` trailer's milliseconds),
+ * NOT_FOUND for an unknown blob key, UNAVAILABLE when the blob's data cannot currently be
+ * assembled.
  *
  * @generated from service tributary.disperser.v1.Disperser
  */

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file tributary/encoder/v1/encoder.proto.
  */
 export const file_tributary_encoder_v1_encoder: GenFile = /*@__PURE__*/
-  fileDesc("CiJ0cmlidXRhcnkvZW5jb2Rlci92MS9lbmNvZGVyLnByb3RvEhR0cmlidXRhcnkuZW5jb2Rlci52MSJkChFFbmNvZGVCbG9iUmVxdWVzdBIQCghibG9iX2tleRgBIAEoDBIvCgZoZWFkZXIYAiABKAsyHy50cmlidXRhcnkuY29tbW9uLnYxLkJsb2JIZWFkZXISDAoEZGF0YRgDIAEoDCKrAQoSRW5jb2RlQmxvYlJlc3BvbnNlEhAKCGJsb2Jfa2V5GAEgASgMEi8KBmhlYWRlchgCIAEoCzIfLnRyaWJ1dGFyeS5jb21tb24udjEuQmxvYkhlYWRlchIbChNzdG9yZWRfY29sdW1uX2NvdW50GAMgASgNEjUKCHJlY2VpcHRzGAQgAygLMiMudHJpYnV0YXJ5LmNvbW1vbi52MS5TdG9yYWdlUmVjZWlwdDJqCgdFbmNvZGVyEl8KCkVuY29kZUJsb2ISJy50cmlidXRhcnkuZW5jb2Rlci52MS5FbmNvZGVCbG9iUmVxdWVzdBooLnRyaWJ1dGFyeS5lbmNvZGVyLnYxLkVuY29kZUJsb2JSZXNwb25zZWIGcHJvdG8z", [file_tributary_common_v1_blob, file_tributary_common_v1_certificate]);
+  fileDesc("CiJ0cmlidXRhcnkvZW5jb2Rlci92MS9lbmNvZGVyLnByb3RvEhR0cmlidXRhcnkuZW5jb2Rlci52MSKFAQoRRW5jb2RlQmxvYlJlcXVlc3QSEAoIYmxvYl9rZXkYASABKAwSLwoGaGVhZGVyGAIgASgLMh8udHJpYnV0YXJ5LmNvbW1vbi52MS5CbG9iSGVhZGVyEhkKEWFjY291bnRfc2lnbmF0dXJlGAQgASgMEgwKBGRhdGEYBSABKAxKBAgDEAQiqwEKEkVuY29kZUJsb2JSZXNwb25zZRIQCghibG9iX2tleRgBIAEoDBIvCgZoZWFkZXIYAiABKAsyHy50cmlidXRhcnkuY29tbW9uLnYxLkJsb2JIZWFkZXISGwoTc3RvcmVkX2NvbHVtbl9jb3VudBgDIAEoDRI1CghyZWNlaXB0cxgEIAMoCzIjLnRyaWJ1dGFyeS5jb21tb24udjEuU3RvcmFnZVJlY2VpcHQyagoHRW5jb2RlchJfCgpFbmNvZGVCbG9iEicudHJpYnV0YXJ5LmVuY29kZXIudjEuRW5jb2RlQmxvYlJlcXVlc3QaKC50cmlidXRhcnkuZW5jb2Rlci52MS5FbmNvZGVCbG9iUmVzcG9uc2ViBnByb3RvMw", [file_tributary_common_v1_blob, file_tributary_common_v1_certificate]);
 
 /**
  * EncodeBlobRequest carries a blob and the header it is to get.
@@ -33,7 +33,8 @@ export type EncodeBlobRequest = Message<"tributary.encoder.v1.EncodeBlobRequest"
   /**
    * The header to be: version, namespace, account, nonce, timestamp_ms, retention_seconds,
    * epoch and preset must be set; epoch 0 means the encoder's current epoch, any other epoch
-   * must be the current one (FAILED_PRECONDITION otherwise). The derived fields (size, square_width, cell_size, data_root)
+   * must be the current one or, for epochGraceMs after a change, the previous one, whose
+   * membership then assigns the columns (FAILED_PRECONDITION otherwise). The derived fields (size, square_width, cell_size, data_root)
    * may be left zero/empty for the encoder to fill in, or set, in which case they must match.
    *
    * @generated from field: tributary.common.v1.BlobHeader header = 2;
@@ -41,9 +42,20 @@ export type EncodeBlobRequest = Message<"tributary.encoder.v1.EncodeBlobRequest"
   header?: BlobHeader | undefined;
 
   /**
+   * The account's 65-byte secp256k1 signature (r || s || v, v = 0 or 1, low s) over the blob
+   * key of the completed header (disperser.proto AccountAuth). Required when header.account is
+   * not all zero, empty for anonymous blobs (all-zero account). The encoder recovers the signer
+   * from the blob key it computes and answers UNAUTHENTICATED, storing nothing, unless it is
+   * header.account.
+   *
+   * @generated from field: bytes account_signature = 4;
+   */
+  accountSignature: Uint8Array;
+
+  /**
    * The blob's bytes (1 byte up to the network maximum, default 16 MiB).
    *
-   * @generated from field: bytes data = 3;
+   * @generated from field: bytes data = 5;
    */
   data: Uint8Array;
 };
@@ -107,8 +119,9 @@ export const EncodeBlobResponseSchema: GenMessage<EncodeBlobResponse> = /*@__PUR
 export const Encoder: GenService<{
   /**
    * Encodes one blob and stores its columns. FAILED_PRECONDITION if the header does not match
-   * the data (wrong size, data root or blob key), UNAVAILABLE if too few storage shards
-   * acknowledged before the deadline.
+   * the data (wrong size, data root or blob key), UNAUTHENTICATED if account_signature is not
+   * the header account's signature of the blob key (checked before any column is sent),
+   * UNAVAILABLE if too few storage shards acknowledged before the deadline.
    *
    * @generated from rpc tributary.encoder.v1.Encoder.EncodeBlob
    */
