@@ -1,10 +1,17 @@
 /**
- * AccountAuth checks the disperser can make without the blob key (disperser.proto
- * AccountAuth): the fields' shape, the replay window and the epoch. Pure. The signature itself
- * is checked by the encoder, the only one that computes the data root and so the blob key, before
- * it stores anything; the nonce and the quota live in Redis (nonceRegistry.ts, tokenBucket.ts).
+ * AccountAuth checks the disperser makes before any work (disperser.proto AccountAuth): the
+ * fields' shape, the signature over the blob key the client claims, the replay window and the
+ * epoch. Pure. The encoder, the only one that computes the data root, then checks that the data
+ * hashes to that key before it stores anything; the nonce and the quota live in Redis
+ * (nonceRegistry.ts, tokenBucket.ts).
  */
-import { ACCOUNT_BYTES, ACCOUNT_SIGNATURE_BYTES, isAnonymousAccount } from "@tributary/protocol";
+import {
+  ACCOUNT_BYTES,
+  ACCOUNT_SIGNATURE_BYTES,
+  bytesEqual,
+  isAnonymousAccount,
+  recoverAccount,
+} from "@tributary/protocol";
 import { acceptedEpoch, type ReplacedEpoch } from "@tributary/runtime";
 import { DisperserErrorCode, disperserError } from "./errors.ts";
 
@@ -15,15 +22,18 @@ export interface AuthInput {
   readonly timestampMs: bigint;
   readonly epoch: bigint;
   readonly signature: Uint8Array;
+  readonly blobKey: Uint8Array;
 }
 
-/** AccountAuth whose fields have the right shape; numbers are safe integers. */
+/** AccountAuth whose fields have the right shape and whose signature recovers its account. */
 export interface ValidAuth {
   readonly account: Uint8Array;
   readonly nonce: bigint;
   readonly timestampMs: number;
   readonly epoch: number;
   readonly signature: Uint8Array;
+  /** The blob key the account signed; the encoder checks the data hashes to it. */
+  readonly blobKey: Uint8Array;
 }
 
 /** Trailer naming the current epoch when a request's epoch is stale. */
@@ -45,15 +55,25 @@ export function validateAuth(auth: AuthInput): ValidAuth {
       `auth: signature must be ${ACCOUNT_SIGNATURE_BYTES} bytes (r || s || v), got ${auth.signature.length}`,
     );
   }
+  if (auth.blobKey.length !== 32) throw invalid(`blob_key must be 32 bytes, got ${auth.blobKey.length}`);
   const max = BigInt(Number.MAX_SAFE_INTEGER);
   if (auth.timestampMs > max) throw invalid("timestamp_ms is out of range");
   if (auth.epoch > max) throw invalid("epoch is out of range");
+  const signer = recoverAccount(auth.blobKey, auth.signature);
+  if (signer === undefined || !bytesEqual(signer, auth.account)) {
+    throw disperserError(
+      DisperserErrorCode.signatureInvalid,
+      "unauthenticated",
+      "auth: the signature over blob_key does not recover the account",
+    );
+  }
   return {
     account: auth.account,
     nonce: auth.nonce,
     timestampMs: Number(auth.timestampMs),
     epoch: Number(auth.epoch),
     signature: auth.signature,
+    blobKey: auth.blobKey,
   };
 }
 

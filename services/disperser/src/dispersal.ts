@@ -224,6 +224,9 @@ export class Dispersal {
             preset: req.preset,
           },
           accountSignature: req.auth?.signature ?? new Uint8Array(0),
+          // The key the account signed (checked above, in validateAuth): the encoder refuses
+          // data that does not hash to it before storing anything.
+          blobKey: req.auth?.blobKey ?? new Uint8Array(0),
         },
         "data",
         req.data,

@@ -41,6 +41,7 @@ function authOf(signed: SignedSubmission): MessageInitShape<typeof AccountAuthSc
     timestampMs: BigInt(signed.header.timestampMs),
     epoch: BigInt(signed.header.epoch),
     signature: signed.signature,
+    blobKey: signed.blobKey,
   };
 }
 

@@ -72,6 +72,7 @@ describe("Authenticated dispersal (AccountAuth)", () => {
         timestampMs: BigInt(signed.header.timestampMs),
         epoch: BigInt(signed.header.epoch),
         signature,
+        blobKey: signed.blobKey,
       },
     });
   }
@@ -154,6 +155,16 @@ describe("Authenticated dispersal (AccountAuth)", () => {
     // A forged attempt neither burns the account's nonce nor its quota: the real one passes.
     const res = await send(data, signed);
     expect(res.blobKey).toEqual(signed.blobKey);
+  });
+
+  it("refuses data that does not hash to the signed blob key, storing nothing", async () => {
+    const key = newAccountSecretKey();
+    const signed = sign(key, randomBytes(20_000));
+    const calls = storeCalls();
+    const err = await rpcError(send(randomBytes(20_000), signed));
+    expect(err.code).toBe(Code.INVALID_ARGUMENT);
+    expect(err.message).toMatch(/does not hash to the expected blob key/);
+    expect(storeCalls()).toBe(calls);
   });
 
   it("rejects a timestamp outside the replay window (INVALID_ARGUMENT) and a stale epoch (FAILED_PRECONDITION)", async () => {

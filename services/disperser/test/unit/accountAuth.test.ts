@@ -7,12 +7,14 @@ import { validateDisperseRequest } from "../../src/requestValidation.ts";
 
 const secretKey = new Uint8Array(32).fill(0x46);
 const account = accountOf(secretKey);
+const signedKey = new Uint8Array(32).fill(7);
 const auth: AuthInput = {
   account,
   nonce: 5n,
   timestampMs: 1_764_000_000_000n,
   epoch: 3n,
-  signature: signBlobKey(secretKey, new Uint8Array(32)),
+  signature: signBlobKey(secretKey, signedKey),
+  blobKey: signedKey,
 };
 const network = {
   maxBlobBytes: 1000,
@@ -65,6 +67,17 @@ describe("replay window and epoch", () => {
     membership: { current: { epoch: 3 } },
     epochGraceMs: 30_000,
   };
+  it("checks the signature over the claimed blob key before anything else costs work", () => {
+    const other = signBlobKey(new Uint8Array(32).fill(0x47), signedKey);
+    expect(failure(() => validateAuth({ ...auth, signature: other })).kind).toBe("unauthenticated");
+    expect(failure(() => validateAuth({ ...auth, blobKey: new Uint8Array(32).fill(8) })).kind).toBe(
+      "unauthenticated",
+    );
+    expect(failure(() => validateAuth({ ...auth, blobKey: signedKey.subarray(1) })).kind).toBe(
+      "invalid_argument",
+    );
+  });
+
   it("accepts timestamps within ±maxClockSkewMs of the clock", () => {
     checkFreshness(valid, { ...ctx, nowMs: ctx.nowMs + 60_000 });
     checkFreshness(valid, { ...ctx, nowMs: ctx.nowMs - 60_000 });
