@@ -14,6 +14,7 @@ import {
   type ScaleOperation,
   withOperation,
 } from "./controllerState.ts";
+import type { ControllerMetrics } from "./metrics.ts";
 import type { ScaleDecision } from "./scalingPolicy.ts";
 
 export interface ScaleOperationOpts {
@@ -32,6 +33,8 @@ export interface ScaleOperationModules {
   readonly openEpoch?: (op: ScaleOperation) => Promise<void>;
   readonly now?: () => number;
   readonly signal?: AbortSignal;
+  /** Counts each finished or failed run of an operation (the alert on failed scaling reads it). */
+  readonly metrics?: Pick<ControllerMetrics, "scaleOperations">;
 }
 
 export type ScaleOperationErrorCode = "CONTROLLER_ERROR_OPERATION_IN_PROGRESS";
@@ -78,6 +81,21 @@ export async function resumeScaleOperation(
 }
 
 async function finishScaleOperation(
+  op: ScaleOperation,
+  opts: ScaleOperationOpts,
+  modules: ScaleOperationModules,
+): Promise<void> {
+  try {
+    await runScaleOperation(op, opts, modules);
+    modules.metrics?.scaleOperations.inc({ target: op.kind, result: "succeeded" });
+  } catch (err) {
+    // An abort is a shutdown, not a failure to scale: the next process resumes the operation.
+    if (!modules.signal?.aborted) modules.metrics?.scaleOperations.inc({ target: op.kind, result: "failed" });
+    throw err;
+  }
+}
+
+async function runScaleOperation(
   op: ScaleOperation,
   opts: ScaleOperationOpts,
   modules: ScaleOperationModules,
