@@ -43,16 +43,18 @@ export function withOperation(state: ControllerState, op: ScaleOperation): Contr
   return { ...state, operation: op };
 }
 
-/** The state after `op` finished: its count recorded, its time the last action of its kind. */
+/** The state after `op` finished: its count, its time as the last action of its kind, the epoch it opened. */
 export function completeOperation(
   state: ControllerState,
   op: ScaleOperation,
   nowMs: number,
+  epoch?: number,
 ): ControllerState {
   const { operation: _done, ...rest } = state;
   return {
     ...rest,
     counts: { ...state.counts, [op.kind]: op.to },
     lastActionAtMs: { ...state.lastActionAtMs, [op.kind]: nowMs },
+    ...(epoch !== undefined ? { epoch } : {}),
   };
 }

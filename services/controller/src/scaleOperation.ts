@@ -29,8 +29,9 @@ export interface ScaleOperationModules {
    * Opens the epoch with the new shard count; must be idempotent (it may run again on resume).
    * Growing, it runs once the new shards are ready (an epoch must not name shards that cannot
    * serve); shrinking, before the shards stop (no epoch in force may name a stopped shard).
+   * Returns the epoch number it opened, which the stored state records.
    */
-  readonly openEpoch?: (op: ScaleOperation) => Promise<void>;
+  readonly openEpoch?: (op: ScaleOperation) => Promise<number>;
   readonly now?: () => number;
   readonly signal?: AbortSignal;
   /** Counts each finished or failed run of an operation (the alert on failed scaling reads it). */
@@ -102,12 +103,13 @@ async function runScaleOperation(
 ): Promise<void> {
   const { actuator, store, signal } = modules;
   const growing = op.to >= op.from;
-  if (!growing) await modules.openEpoch?.(op);
+  let epoch: number | undefined;
+  if (!growing) epoch = await modules.openEpoch?.(op);
   await actuator.scaleTo(op.kind, op.to, signal);
   await actuator.waitReady(op.kind, op.to, opts.readyTimeoutMs, signal);
-  if (growing) await modules.openEpoch?.(op);
+  if (growing) epoch = await modules.openEpoch?.(op);
   // Re-read: the state may have changed since the operation started (another kind's counts).
   const state = await store.load();
   if (state.operation?.id !== op.id) return; // already completed by a process that raced us
-  await store.save(completeOperation(state, op, (modules.now ?? Date.now)()));
+  await store.save(completeOperation(state, op, (modules.now ?? Date.now)(), epoch));
 }

@@ -31,8 +31,10 @@ function fakes(opts: { failReady?: boolean; crashOnScale?: boolean } = {}) {
     },
   };
   const metrics = createControllerMetrics(createMetrics({ service: "controller", defaultMetrics: false }));
+  let epoch = 6;
   const openEpoch = async () => {
     log.push("epoch");
+    return ++epoch;
   };
   return { log, store, actuator, metrics, openEpoch, stored: () => stored, now: () => 1_000 };
 }
@@ -54,7 +56,7 @@ describe("scale operations", () => {
     const f = fakes();
     const op = await startScaleOperation(decision("storage", 2, 4), OPTS, f);
     expect(f.log).toEqual(["save op 4", "scale storage 4", "ready storage 4", "epoch", "save done"]);
-    expect(f.stored()).toEqual({ counts: { storage: 4 }, lastActionAtMs: { storage: 1_000 } });
+    expect(f.stored()).toEqual({ counts: { storage: 4 }, lastActionAtMs: { storage: 1_000 }, epoch: 7 });
     expect(op).toMatchObject({ kind: "storage", from: 2, to: 4, startedAtMs: 1_000 });
     expect(await count(f.metrics, "storage", "succeeded")).toBe(1);
   });
@@ -90,7 +92,7 @@ describe("scale operations", () => {
     const resumed = await resumeScaleOperation(OPTS, f);
     expect(resumed).toEqual(interrupted);
     expect(f.log).toEqual(["scale storage 5", "ready storage 5", "epoch", "save done"]);
-    expect(f.stored()).toEqual({ counts: { storage: 5 }, lastActionAtMs: { storage: 1_000 } });
+    expect(f.stored()).toEqual({ counts: { storage: 5 }, lastActionAtMs: { storage: 1_000 }, epoch: 7 });
     expect(await resumeScaleOperation(OPTS, f)).toBeUndefined();
   });
 });
