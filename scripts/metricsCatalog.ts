@@ -6,6 +6,7 @@
  */
 import { createAttesterMetrics } from "../services/attester/src/metrics.ts";
 import { createConsensusShardMetrics } from "../services/consensus-shard/src/metrics.ts";
+import { createControllerMetrics } from "../services/controller/src/metrics.ts";
 import { createDisperserMetrics } from "../services/disperser/src/metrics.ts";
 import { createEncoderMetrics } from "../services/encoder/src/metrics.ts";
 import { createMetrics, type Metrics } from "../services/runtime/src/index.ts";
@@ -34,24 +35,10 @@ const SERVICES: readonly [string, (m: Metrics) => unknown][] = [
   ["attester", createAttesterMetrics],
   ["consensus-shard", createConsensusShardMetrics],
   ["sampler", createSamplerMetrics],
+  ["controller", createControllerMetrics],
 ];
 
 export const CATALOG_SERVICES: readonly string[] = SERVICES.map(([s]) => s);
-
-/**
- * Metrics of the controller, which another issue builds: the alert "controller failing to
- * scale" is written against them already. They leave this list for a metrics tree above once
- * services/controller/src/metrics.ts exists.
- */
-export const PLANNED_METRICS: readonly { name: string; type: MetricType; labels: string[]; help: string }[] =
-  [
-    {
-      name: "tributary_controller_scale_operations_total",
-      type: "counter",
-      labels: ["target", "result"],
-      help: "Scale operations (StatefulSet patch and new epoch), by target (storage, consensus) and result (succeeded, failed)",
-    },
-  ];
 
 /** The fields of a prom-client metric object that the catalog reads (not all in its typings). */
 type RegisteredMetric = {
@@ -131,17 +118,6 @@ export function renderMetricsMarkdown(entries: readonly CatalogEntry[]): string 
         `| \`${e.name.replace(/^tributary_[a-z_]+?_(process_|nodejs_)/, "tributary_<service>_$1")}\` | ${e.type} |`,
     );
   lines.push(
-    "## Planned: controller",
-    "",
-    "The controller is built by another issue; the alerts already use these, which it is to export.",
-    "",
-    "| metric | type | labels | help |",
-    "| --- | --- | --- | --- |",
-    ...PLANNED_METRICS.map(
-      (m) =>
-        `| \`${m.name}\` | ${m.type} | ${m.labels.map((l) => `\`${l}\``).join(", ")} | ${escapeCell(m.help)} |`,
-    ),
-    "",
     "## Process metrics (every service)",
     "",
     "prom-client's Node.js metrics, under each service's prefix (`<service>` as above, with `_`):",

@@ -119,7 +119,9 @@ describe.each(Object.keys(PROFILES))("chart, profile %s", (profile) => {
   it("grants the controller, and only it, a ServiceAccount with a Role over the shard StatefulSets", () => {
     const role = manifests.find((m) => m.kind === "Role");
     const rules = (role as unknown as { rules: { resources: string[]; verbs: string[] }[] }).rules;
-    expect(rules.some((r) => r.resources.includes("statefulsets") && r.verbs.includes("patch"))).toBe(true);
+    expect(rules.some((r) => r.resources.includes("statefulsets/scale") && r.verbs.includes("patch"))).toBe(
+      true,
+    );
     const binding = manifests.find((m) => m.kind === "RoleBinding") as unknown as {
       subjects: { name: string }[];
     };

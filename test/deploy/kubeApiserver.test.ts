@@ -6,19 +6,13 @@
  * field against the server's OpenAPI schema, and since a 1.20 server itself drops unknown fields
  * silently, every field sent is also checked to come back in the dry-run result.
  */
-import { generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Daemon, startDaemon, waitUntil } from "./daemon.ts";
+import { type KubeCluster, startKubeCluster } from "./kubeCluster.ts";
 import { parseManifests } from "./manifests.ts";
-import { PROFILES, renderChart, requireTool, run } from "./tools.ts";
+import { PROFILES, renderChart } from "./tools.ts";
 
-const ETCD_CLIENT = 12379;
-const ETCD_PEER = 12380;
-const APISERVER = 16443;
-const TOKEN = "tributary-deploy-test-token";
 const NAMESPACE = "tributary";
 /** Everything the chart can render: monitoring objects on. */
 const ALL_ON = [
@@ -46,77 +40,13 @@ function droppedFields(sent: unknown, stored: unknown, path = ""): string[] {
 }
 
 describe("kube-apiserver server-side dry run", () => {
+  let cluster: KubeCluster | undefined;
   let dir: string;
-  let etcd: Daemon | undefined;
-  let apiserver: Daemon | undefined;
-  let kubeconfig: string;
-  const kubectl = (args: string[]) => run("kubectl", ["--kubeconfig", kubeconfig, ...args]);
+  const kubectl = (args: string[]) => cluster!.kubectl(args);
 
   beforeAll(async () => {
-    const binary = requireTool("kubeApiserver");
-    dir = mkdtempSync(join(tmpdir(), "tributary-kube-"));
-    etcd = startDaemon(
-      "etcd",
-      requireTool("etcd"),
-      [
-        "--name=deploy-test",
-        `--data-dir=${join(dir, "etcd")}`,
-        `--listen-client-urls=http://127.0.0.1:${ETCD_CLIENT}`,
-        `--advertise-client-urls=http://127.0.0.1:${ETCD_CLIENT}`,
-        `--listen-peer-urls=http://127.0.0.1:${ETCD_PEER}`,
-        `--initial-advertise-peer-urls=http://127.0.0.1:${ETCD_PEER}`,
-        `--initial-cluster=deploy-test=http://127.0.0.1:${ETCD_PEER}`,
-      ],
-      join(dir, "etcd.log"),
-    );
-    await waitUntil(etcd, async () => (await fetch(`http://127.0.0.1:${ETCD_CLIENT}/health`)).ok, 30_000);
-
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
-    writeFileSync(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
-    writeFileSync(join(dir, "tokens.csv"), `${TOKEN},admin,admin,system:masters\n`);
-    apiserver = startDaemon(
-      "kube-apiserver",
-      binary,
-      [
-        `--etcd-servers=http://127.0.0.1:${ETCD_CLIENT}`,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
-        `--secure-port=${APISERVER}`,
-        "--insecure-port=0",
-        `--cert-dir=${join(dir, "certs")}`,
-        `--token-auth-file=${join(dir, "tokens.csv")}`,
-        "--authorization-mode=RBAC",
-        "--service-cluster-ip-range=10.96.0.0/16",
-        `--service-account-key-file=${join(dir, "sa.pub")}`,
-        `--service-account-signing-key-file=${join(dir, "sa.key")}`,
-        "--service-account-issuer=https://kubernetes.default.svc",
-        "--allow-privileged=false",
-      ],
-      join(dir, "kube-apiserver.log"),
-    );
-    kubeconfig = join(dir, "kubeconfig");
-    writeFileSync(
-      kubeconfig,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        clusters: [
-          {
-            name: "test",
-            cluster: { server: `https://127.0.0.1:${APISERVER}`, "insecure-skip-tls-verify": true },
-          },
-        ],
-        users: [{ name: "admin", user: { token: TOKEN } }],
-        contexts: [{ name: "test", context: { cluster: "test", user: "admin" } }],
-        "current-context": "test",
-      }),
-    );
-    await waitUntil(
-      apiserver,
-      async () => (await kubectl(["get", "--raw", "/readyz"])).stdout === "ok",
-      120_000,
-    );
+    cluster = await startKubeCluster({ etcdClientPort: 12379, etcdPeerPort: 12380, apiserverPort: 16443 });
+    dir = cluster.dir;
     // Namespaced objects need their namespace, and the monitoring objects their CRDs, for real.
     for (const args of [
       ["create", "namespace", NAMESPACE],
@@ -129,9 +59,7 @@ describe("kube-apiserver server-side dry run", () => {
   });
 
   afterAll(async () => {
-    await apiserver?.stop();
-    await etcd?.stop();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
   });
 
   it.each(Object.keys(PROFILES))("accepts every object of profile %s", async (profile) => {
