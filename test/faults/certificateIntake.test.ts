@@ -86,6 +86,12 @@ describe("consensus shard gRPC intake refuses bad certificates", () => {
     await expectRefused(request, /below 2\/3/);
   });
 
+  it("refuses a certificate whose batch header is malformed (answered INTERNAL before test/faults)", async () => {
+    const request = await target.certifiedRequest([testHeader(1, 1350)], [0, 1, 2]);
+    request.certificate.batchHeader!.attesterId = "\u0000ttester-test";
+    await expectRefused(request, /invalid batch header/);
+  });
+
   it("refuses a forged aggregate: the signer bitmap names shards whose signatures it does not hold", async () => {
     const request = await target.certifiedRequest([testHeader(1, 1400)], [0, 1, 2]);
     const certificate = request.certificate;

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FUZZ_CASES, seedFor } from "../../proto/test/fuzz/budget.ts";
+import { FUZZ_CASES, seedFor, withReplayHint } from "../../proto/test/fuzz/budget.ts";
 import { loadCatalog, type ProtoCatalog } from "../../proto/test/fuzz/catalog.ts";
 import { checkDecoding, decoderCases, decodingContext } from "../../proto/test/fuzz/decoderFuzz.ts";
 import { MessageArbitraries } from "../../proto/test/fuzz/messageArbitrary.ts";
@@ -30,14 +30,16 @@ describe(`decoders: ${catalog.messages.length} message types of ${catalog.files.
     console.log(`faults/decoders: ${total} decoder cases over ${catalog.messages.length} message types`);
   });
 
-  it.each(catalog.messages.map((m) => [m.typeName, m] as const))("%s", (_name, schema) => {
+  it.each(catalog.messages.map((m) => [m.typeName, m] as const))("%s", async (_name, schema) => {
     const context = decodingContext(schema, methods, catalog.messages);
-    fc.assert(
-      fc.property(decoderCases(schema, arbitraries), (testCase) => {
-        total++;
-        checkDecoding(schema, context, testCase);
-      }),
-      { numRuns: perType, seed: seedFor(schema.typeName), includeErrorInReport: true },
+    await withReplayHint(() =>
+      fc.assert(
+        fc.property(decoderCases(schema, arbitraries), (testCase) => {
+          total++;
+          checkDecoding(schema, context, testCase);
+        }),
+        { numRuns: perType, seed: seedFor(schema.typeName), includeErrorInReport: true },
+      ),
     );
   });
 

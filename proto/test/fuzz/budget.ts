@@ -2,12 +2,12 @@
  * How much the hostile-input tier (vitest project `faults`) runs, and with which seed.
  *
  *   FUZZ_CASES           decoder cases over all message types (default 100,000: the CI budget)
- *   FUZZ_HANDLER_CASES   gRPC calls per rpc method (default FUZZ_CASES / 250, at least 50)
+ *   FUZZ_HANDLER_CASES   gRPC calls per rpc method (default FUZZ_CASES / 100, at least 50)
  *   FUZZ_SEED            base seed (default fixed, so CI runs are reproducible)
  *
  * Every property derives its own seed from the base seed and its name, so adding a message type
- * or a method does not change the cases the others draw. fast-check prints the seed and path of
- * a failure; re-run with that FUZZ_SEED (and the same FUZZ_CASES) to reproduce it.
+ * or a method does not change the cases the others draw. A failure carries `replayHint()`: the
+ * same variables replay the same cases.
  */
 
 const DEFAULT_DECODER_CASES = 100_000;
@@ -25,7 +25,7 @@ function readCount(name: string, fallback: number): number {
 export const FUZZ_CASES = readCount("FUZZ_CASES", DEFAULT_DECODER_CASES);
 
 /** gRPC calls per method: one loopback call costs about as much as a thousand decodes. */
-export const FUZZ_HANDLER_CASES = readCount("FUZZ_HANDLER_CASES", Math.max(50, Math.round(FUZZ_CASES / 250)));
+export const FUZZ_HANDLER_CASES = readCount("FUZZ_HANDLER_CASES", Math.max(50, Math.round(FUZZ_CASES / 100)));
 
 export const FUZZ_SEED = readSeed();
 
@@ -45,4 +45,19 @@ export function seedFor(name: string): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return hash | 0;
+}
+
+/** The environment that replays a run, for failure messages. */
+export function replayHint(): string {
+  return `replay with FUZZ_SEED=${FUZZ_SEED} FUZZ_CASES=${FUZZ_CASES} FUZZ_HANDLER_CASES=${FUZZ_HANDLER_CASES}`;
+}
+
+/** Runs a fast-check assertion; a failure's message gains the replay hint. */
+export async function withReplayHint<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof Error) err.message = `${err.message}\n${replayHint()}`;
+    throw err;
+  }
 }

@@ -10,7 +10,7 @@ import type { DescMethod, DescService } from "@bufbuild/protobuf";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Client, credentials, status } from "@grpc/grpc-js";
 import fc from "fast-check";
-import { seedFor } from "./budget.ts";
+import { seedFor, withReplayHint } from "./budget.ts";
 import { MessageArbitraries, type MessageInit, type ValuePools } from "./messageArbitrary.ts";
 import { callRaw, type MethodKind, type RawRequest } from "./rawCall.ts";
 import { mutate, mutationsArbitrary, randomWireArbitrary } from "./wireMutation.ts";
@@ -165,24 +165,26 @@ export async function fuzzMethod(
   let slowestMs = 0;
   let calls = 0;
   try {
-    await fc.assert(
-      fc.asyncProperty(requestArbitrary(method, plan, arbitraries), async (request) => {
-        const outcome = await callRaw(client, path, method.methodKind, request, deadlineMs);
-        const name = request.ending === "cancel" ? "CANCELLED (by client)" : (status[outcome.code] ?? "?");
-        byStatus[name] = (byStatus[name] ?? 0) + 1;
-        slowestMs = Math.max(slowestMs, outcome.elapsedMs);
-        const context = () => `${path} (${describeRequest(method.methodKind, request)})`;
-        if (outcome.noStatus) throw new Error(`${context()}: no status long after the deadline`);
-        if (request.ending !== "cancel" && !allowed.has(outcome.code)) {
-          const hint = outcome.code === status.DEADLINE_EXCEEDED ? " (the handler hung)" : "";
-          throw new Error(
-            `${context()}: answered ${status[outcome.code]}${hint}: ${outcome.details}; ` +
-              `defined: ${plan.allowed.map((c) => status[c]).join(", ")}`,
-          );
-        }
-        if (++calls % PROBE_EVERY === 0) await target.probe();
-      }),
-      { numRuns: cases, seed: seedFor(path), includeErrorInReport: true },
+    await withReplayHint(() =>
+      fc.assert(
+        fc.asyncProperty(requestArbitrary(method, plan, arbitraries), async (request) => {
+          const outcome = await callRaw(client, path, method.methodKind, request, deadlineMs);
+          const name = request.ending === "cancel" ? "CANCELLED (by client)" : (status[outcome.code] ?? "?");
+          byStatus[name] = (byStatus[name] ?? 0) + 1;
+          slowestMs = Math.max(slowestMs, outcome.elapsedMs);
+          const context = () => `${path} (${describeRequest(method.methodKind, request)})`;
+          if (outcome.noStatus) throw new Error(`${context()}: no status long after the deadline`);
+          if (request.ending !== "cancel" && !allowed.has(outcome.code)) {
+            const hint = outcome.code === status.DEADLINE_EXCEEDED ? " (the handler hung)" : "";
+            throw new Error(
+              `${context()}: answered ${status[outcome.code]}${hint}: ${outcome.details}; ` +
+                `defined: ${plan.allowed.map((c) => status[c]).join(", ")}`,
+            );
+          }
+          if (++calls % PROBE_EVERY === 0) await target.probe();
+        }),
+        { numRuns: cases, seed: seedFor(path), includeErrorInReport: true },
+      ),
     );
     await target.probe();
   } finally {

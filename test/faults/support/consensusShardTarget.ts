@@ -163,8 +163,8 @@ export async function startConsensusShardTarget(): Promise<ConsensusShardTarget>
         // It follows the head until the client gives up: ending at the deadline is its contract.
         allowed: [Code.DEADLINE_EXCEEDED, Code.INVALID_ARGUMENT],
         seeds: [[{ fromHeight: 1n }], [{ fromHeight: 1n, finalizedOnly: true }]],
-        deadlineMs: 250,
-        share: 0.25,
+        deadlineMs: 150,
+        share: 0.1,
       },
     },
     async probe() {

@@ -92,7 +92,8 @@ export async function startDisperserTarget(): Promise<ClosableTarget> {
     address,
     service: Disperser,
     pools: {
-      bytes: [known.blobKey, namespace, data],
+      // The largest blob accepted and one byte more.
+      bytes: [known.blobKey, namespace, data, new Uint8Array(64 * KiB), new Uint8Array(64 * KiB + 1)],
       strings: ["devnet", "consensus-0"],
     },
     methods: {

@@ -12,9 +12,12 @@ import {
   startShards,
 } from "../../../services/encoder/test/support/encoderHarness.ts";
 
+/** Small enough that hostile sizes around the limit cost little. */
+const MAX_BLOB_BYTES = 64 * 1024;
+
 export async function startEncoderTarget(): Promise<ClosableTarget> {
   const { shards, epoch } = await startShards(4, { replication: 2 });
-  const encoder = await startEncoder({ current: epoch }, { maxBlobBytes: 64 * 1024 });
+  const encoder = await startEncoder({ current: epoch }, { maxBlobBytes: MAX_BLOB_BYTES });
   const client = createClient(Encoder, encoder.endpoint);
   const namespace = Uint8Array.from([0x3c, ...randomBytes(15)]);
   const header = encodeHeaderInit(namespace);
@@ -24,7 +27,14 @@ export async function startEncoderTarget(): Promise<ClosableTarget> {
     address: encoder.endpoint,
     service: Encoder,
     pools: {
-      bytes: [namespace, new Uint8Array(20), data],
+      // The largest blob accepted (maxBlobBytes below) and one byte more.
+      bytes: [
+        namespace,
+        new Uint8Array(20),
+        data,
+        new Uint8Array(MAX_BLOB_BYTES),
+        new Uint8Array(MAX_BLOB_BYTES + 1),
+      ],
       strings: ["devnet"],
       messages: new Map([
         ["tributary.common.v1.BlobHeader", [header, { ...header, epoch: BigInt(epoch.epoch) }]],
