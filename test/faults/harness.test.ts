@@ -2,11 +2,16 @@
  * The fuzz harness must be able to fail: pointed at deliberately broken Sampler handlers, it
  * reports the INTERNAL status of a handler that throws a plain Error on some input, the hang of
  * one that never answers some input, and a server that stops answering its known-good probe;
- * pointed at a correct handler, it passes.
+ * pointed at a correct handler, it passes. The decoder check likewise reports a valid encoding
+ * that does not decode and a decoded message out of proportion to its input.
  */
 
 import { afterEach, describe, expect, it } from "vitest";
-import { Sampler } from "../../proto/src/gen/tributary/sampler/v1/sampler_pb.ts";
+import {
+  SampleBlobRequestSchema,
+  SampleReportSchema,
+  Sampler,
+} from "../../proto/src/gen/tributary/sampler/v1/sampler_pb.ts";
 import {
   addService,
   Code,
@@ -15,6 +20,7 @@ import {
   ServerCredentials,
   type UnaryHandler,
 } from "../../proto/src/index.ts";
+import { checkDecoding, decodingContext } from "../../proto/test/fuzz/decoderFuzz.ts";
 import { type FuzzTarget, fuzzMethod } from "../../proto/test/fuzz/handlerFuzz.ts";
 
 type SampleBlob = UnaryHandler<(typeof Sampler)["method"]["sampleBlob"]>;
@@ -87,5 +93,35 @@ describe("fuzz harness sanity", () => {
       if (++calls > 0) throw new Error("probe failed: server gone");
     });
     await expect(fuzzMethod(target, method, 150)).rejects.toThrow(/server gone/);
+  });
+});
+
+describe("decoder check sanity", () => {
+  const context = decodingContext(SampleReportSchema, Sampler.methods, [SampleReportSchema]);
+
+  it("passes what decodes in proportion", () => {
+    const bytes = Uint8Array.of(0x0a, 0x02, 0x01, 0x02); // blob_key = 0102
+    expect(() => checkDecoding(SampleReportSchema, context, { kind: "valid", bytes })).not.toThrow();
+  });
+
+  it("reports a valid encoding that does not decode", () => {
+    const bytes = Uint8Array.of(0x0a, 0x05, 0x01); // length 5, one byte follows
+    expect(() => checkDecoding(SampleReportSchema, context, { kind: "valid", bytes })).toThrow(
+      /a valid encoding did not decode/,
+    );
+  });
+
+  it("reports a decoded message larger than its input allows", () => {
+    // 400 empty failed_cells entries: 800 bytes, allowed here at 0 per byte.
+    const bytes = new Uint8Array(800).map((_, i) => (i % 2 === 0 ? 0x22 : 0x00));
+    const strict = { ...context, expansion: 0 };
+    expect(() => checkDecoding(SampleReportSchema, strict, { kind: "hostile", bytes })).toThrow(
+      /decoded to a message of footprint/,
+    );
+  });
+
+  it("checks the request deserializer of every rpc taking the type", () => {
+    const requests = decodingContext(SampleBlobRequestSchema, Sampler.methods, [SampleBlobRequestSchema]);
+    expect(requests.requests.map((d) => d.path)).toEqual(["/tributary.sampler.v1.Sampler/SampleBlob"]);
   });
 });
