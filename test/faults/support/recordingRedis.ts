@@ -27,8 +27,12 @@ export function recordingRedis(redis: Redis, written: Set<string>): Redis {
   });
 }
 
-/** Deletes `keys` in batches. */
+/** Deletes `keys` in batches; throws if any is still there after (a write the proxy missed). */
 export async function deleteKeys(redis: Redis, keys: Iterable<string>): Promise<void> {
   const all = [...keys];
   for (let i = 0; i < all.length; i += 500) await redis.del(...all.slice(i, i + 500));
+  for (let i = 0; i < all.length; i += 500) {
+    const left = await redis.exists(...all.slice(i, i + 500));
+    if (left > 0) throw new Error(`${left} Redis keys written by the test are still there`);
+  }
 }
