@@ -51,6 +51,14 @@ export interface MethodReport {
 
 const DEFAULT_DEADLINE_MS = 10_000;
 const PROBE_EVERY = 100;
+/**
+ * A fresh connection every so many calls. One in ten cases cancels its call (RST_STREAM), and
+ * Node's HTTP/2 server closes a session that has reset thousands of streams (its rapid-reset
+ * defence: the calls in flight then fail INTERNAL "Session closed with error code 2", seen after
+ * ~12,000 calls on one connection). That is the transport refusing an abusive client, not a
+ * handler's answer, so the fuzzer spreads its calls over connections as many clients would.
+ */
+const RECONNECT_EVERY = 1000;
 const MAX_FRAMES = 6;
 
 /** Sequence edits applied to a known-good request stream. */
@@ -86,15 +94,13 @@ function applyEdit(frames: readonly Uint8Array[], edit: Edit): Uint8Array[] {
   return out;
 }
 
+/** Requests: one frame, or for streaming requests a sequence, from seeds and well-formed frames. */
 function requestArbitrary(
-  method: DescMethod,
-  plan: MethodPlan,
-  arbitraries: MessageArbitraries,
+  kind: MethodKind,
+  seeds: readonly (readonly Uint8Array[])[],
+  wellFormed: fc.Arbitrary<Uint8Array>,
 ): fc.Arbitrary<RawRequest> {
-  const input = method.input;
-  const seeds = (plan.seeds ?? []).map((seq) => seq.map((m) => toBinary(input, create(input, m))));
   const seedFrames = seeds.flat();
-  const wellFormed = arbitraries.encoded(input);
   const base = seedFrames.length === 0 ? wellFormed : fc.oneof(fc.constantFrom(...seedFrames), wellFormed);
   const frame = fc.oneof(
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }) },
@@ -106,7 +112,7 @@ function requestArbitrary(
     { weight: 9, arbitrary: fc.constant("half-close" as const) },
     { weight: 1, arbitrary: fc.constant("cancel" as const) },
   );
-  const streams = method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
+  const streams = kind === "client_streaming" || kind === "bidi_streaming";
   if (!streams) return fc.record({ frames: frame.map((f) => [f]), ending });
 
   const edit: fc.Arbitrary<Edit> = fc.oneof(
@@ -150,29 +156,61 @@ export async function fuzzMethod(
 ): Promise<MethodReport> {
   const plan = target.methods[method.localName];
   if (plan === undefined) throw new Error(`No fuzz plan for ${method.parent.typeName}.${method.name}`);
+  const input = method.input;
+  const arbitraries = new MessageArbitraries({ pools: withSeeds(target.pools, method, plan) });
+  const seeds = (plan.seeds ?? []).map((seq) => seq.map((m) => toBinary(input, create(input, m))));
+  const rawMethod = { path: `/${method.parent.typeName}/${method.name}`, kind: method.methodKind };
+  return fuzzRawMethod(target, rawMethod, { ...plan, seeds }, baseCases, arbitraries.encoded(input));
+}
+
+/** A method known only by its path and kind (a service without protobuf-es descriptors). */
+export interface RawMethod {
+  readonly path: string;
+  readonly kind: MethodKind;
+}
+
+/** A method plan whose seeds are already encoded. */
+export type RawMethodPlan = Omit<MethodPlan, "seeds"> & {
+  readonly seeds?: readonly (readonly Uint8Array[])[];
+};
+
+/**
+ * The fuzz loop over raw request bytes. `wellFormed` draws valid requests when the method's
+ * message type is known; without it, cases come from the seeds, their mutations and garbage.
+ */
+export async function fuzzRawMethod(
+  target: Pick<FuzzTarget, "address" | "probe">,
+  method: RawMethod,
+  plan: RawMethodPlan,
+  baseCases: number,
+  wellFormed?: fc.Arbitrary<Uint8Array>,
+): Promise<MethodReport> {
+  const { path, kind } = method;
   const cases = Math.max(10, Math.round(baseCases * (plan.share ?? 1)));
-  const path = `/${method.parent.typeName}/${method.name}`;
   const allowed = new Set(plan.allowed);
   if (allowed.has(status.UNKNOWN) || allowed.has(status.INTERNAL)) {
     throw new Error(`${path}: UNKNOWN and INTERNAL are never a defined answer to bad input`);
   }
+  const seeds = plan.seeds ?? [];
+  const frames = wellFormed ?? (seeds.length > 0 ? fc.constantFrom(...seeds.flat()) : fc.uint8Array());
   const deadlineMs = plan.deadlineMs ?? DEFAULT_DEADLINE_MS;
-  const arbitraries = new MessageArbitraries({ pools: withSeeds(target.pools, method, plan) });
-  const client = new Client(target.address, credentials.createInsecure(), {
-    "grpc.max_receive_message_length": 64 * 1024 * 1024,
-  });
+  const connect = () =>
+    new Client(target.address, credentials.createInsecure(), {
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
+  let client = connect();
   const byStatus: Record<string, number> = {};
   let slowestMs = 0;
   let calls = 0;
   try {
     await withReplayHint(() =>
       fc.assert(
-        fc.asyncProperty(requestArbitrary(method, plan, arbitraries), async (request) => {
-          const outcome = await callRaw(client, path, method.methodKind, request, deadlineMs);
+        fc.asyncProperty(requestArbitrary(kind, seeds, frames), async (request) => {
+          const outcome = await callRaw(client, path, kind, request, deadlineMs);
           const name = request.ending === "cancel" ? "CANCELLED (by client)" : (status[outcome.code] ?? "?");
           byStatus[name] = (byStatus[name] ?? 0) + 1;
           slowestMs = Math.max(slowestMs, outcome.elapsedMs);
-          const context = () => `${path} (${describeRequest(method.methodKind, request)})`;
+          const context = () => `${path} (${describeRequest(kind, request)})`;
           if (outcome.noStatus) throw new Error(`${context()}: no status long after the deadline`);
           if (request.ending !== "cancel" && !allowed.has(outcome.code)) {
             const hint = outcome.code === status.DEADLINE_EXCEEDED ? " (the handler hung)" : "";
@@ -182,6 +220,10 @@ export async function fuzzMethod(
             );
           }
           if (++calls % PROBE_EVERY === 0) await target.probe();
+          if (calls % RECONNECT_EVERY === 0) {
+            client.close();
+            client = connect();
+          }
         }),
         { numRuns: cases, seed: seedFor(path), includeErrorInReport: true },
       ),

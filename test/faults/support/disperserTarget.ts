@@ -29,6 +29,7 @@ import {
   createGrpcServer,
   grpcClientOptions,
 } from "../../../services/runtime/src/index.ts";
+import { expectServing } from "./healthProbe.ts";
 import { deleteKeys, recordingRedis } from "./recordingRedis.ts";
 
 const KiB = 1024;
@@ -123,16 +124,7 @@ export async function startDisperserTarget(): Promise<ClosableTarget> {
       },
     },
     async probe() {
-      const reply = await new Promise<Buffer>((resolve, reject) =>
-        health.makeUnaryRequest(
-          "/grpc.health.v1.Health/Check",
-          (b: Buffer) => b,
-          (b: Buffer) => b,
-          Buffer.alloc(0),
-          (err, value) => (err ? reject(err) : resolve(value as Buffer)),
-        ),
-      );
-      if (!reply.equals(Buffer.from([8, 1]))) throw new Error("probe: health is not SERVING");
+      await expectServing(health);
       const status = await client.getBlobStatus({ blobKey: known.blobKey });
       if (status.header?.size !== data.length) throw new Error("probe: GetBlobStatus lost the known blob");
     },
