@@ -4,11 +4,12 @@
  * descriptors, so cases are raw: garbage, protobuf-shaped garbage and mutations of valid frames.
  */
 
-import { afterAll, beforeAll, describe, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Disperser } from "../../proto/src/gen/tributary/disperser/v1/disperser_pb.ts";
 import { Client, Code, credentials } from "../../proto/src/index.ts";
 import { FUZZ_HANDLER_CASES } from "../../proto/test/fuzz/budget.ts";
 import { fuzzRawMethod, type RawMethodPlan } from "../../proto/test/fuzz/handlerFuzz.ts";
+import { callRaw } from "../../proto/test/fuzz/rawCall.ts";
 import { HealthService } from "../../services/disperser/src/grpcHealth.ts";
 import { addReflection } from "../../services/disperser/src/grpcReflection.ts";
 import { silentLogger } from "../../services/encoder/test/support/encoderHarness.ts";
@@ -68,6 +69,26 @@ describe(`disperser health and reflection: ${FUZZ_HANDLER_CASES} hostile calls p
   });
 
   const probe = () => expectServing(health);
+
+  it.each(methods)(
+    "answers a malformed request (one 0x00 byte) on %s with INVALID_ARGUMENT",
+    async (path, kind) => {
+      // Their deserializers threw on it, which grpc-js answers INTERNAL (fixed with test/faults).
+      const client = new Client(address, credentials.createInsecure());
+      try {
+        const outcome = await callRaw(
+          client,
+          path,
+          kind,
+          { frames: [Uint8Array.of(0)], ending: "half-close" },
+          2000,
+        );
+        expect(Code[outcome.code]).toBe("INVALID_ARGUMENT");
+      } finally {
+        client.close();
+      }
+    },
+  );
 
   it.each(methods)("%s", async (path, kind, plan) => {
     await fuzzRawMethod({ address, probe }, { path, kind }, plan, FUZZ_HANDLER_CASES);
