@@ -2,7 +2,8 @@ import { defineConfig } from "vitest/config";
 
 // Test tiers live in their own folders: unit tests are pure and parallel; integration tests
 // talk to real servers (gRPC over loopback, NATS, Redis); e2e tests run a whole devnet; deploy
-// tests check the Helm chart, the alert rules and the metrics against real helm and Prometheus.
+// tests check the Helm chart, the alert rules and the metrics against real helm and Prometheus;
+// faults tests send hostile input to every decoder and gRPC handler.
 export default defineConfig({
   test: {
     projects: [
@@ -33,6 +34,18 @@ export default defineConfig({
           include: ["test/e2e/**/*.test.ts"],
           testTimeout: 900_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // Hostile input: every proto decoder and every gRPC handler fuzzed (real servers on
+        // loopback with real NATS/Redis, unique names). One file at a time: each stands up its
+        // services and the 2 cores are the budget. FUZZ_CASES scales it (`pnpm fuzz`).
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          testTimeout: 1_800_000,
+          hookTimeout: 120_000,
           fileParallelism: false,
         },
       },

@@ -44,6 +44,11 @@ fi
 if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
   pnpm vitest run --project deploy --reporter=default --reporter=json --outputFile.json="$reports/3.json" || status=$?
 fi
+# Hostile input (fuzzed decoders and gRPC handlers, FUZZ_CASES cases; `pnpm fuzz` for long runs):
+# real servers on loopback ports chosen by the OS, unique NATS streams and Redis keys.
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then
+  pnpm vitest run --project faults --reporter=default --reporter=json --outputFile.json="$reports/4.json" || status=$?
+fi
 node -e '
   const fs = require("fs");
   let p = 0, f = 0, s = 0;

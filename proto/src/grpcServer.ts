@@ -262,6 +262,9 @@ function openScope(call: AnyServerCall): Scope {
 /**
  * Writes the handler's responses with backpressure: waits for 'drain' when grpc-js's buffer is
  * full, and stops pulling from the handler (which runs its `finally`) once the call is aborted.
+ * A handler that ends its stream because the call was aborted (a follower that stops when its
+ * signal fires) did not finish it: the call then ends with the abort's status, never OK, or a
+ * client whose deadline the server noticed first would take a cut stream for a complete one.
  */
 async function writeAll(
   call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
@@ -272,6 +275,7 @@ async function writeAll(
     signal.throwIfAborted();
     if (!call.write(message)) await once(call, "drain", { signal });
   }
+  signal.throwIfAborted();
 }
 
 interface RequestStream {

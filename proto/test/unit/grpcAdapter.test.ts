@@ -1,9 +1,13 @@
+import { EventEmitter } from "node:events";
 import { create } from "@bufbuild/protobuf";
 import { Metadata, status } from "@grpc/grpc-js";
 import { describe, expect, it } from "vitest";
 import { Attester } from "../../src/gen/tributary/attester/v1/attester_pb.ts";
 import { BlobStatus } from "../../src/gen/tributary/common/v1/blob_pb.ts";
-import { ConsensusShard } from "../../src/gen/tributary/consensus/v1/consensus_pb.ts";
+import {
+  ConsensusShard,
+  StreamBlocksRequestSchema,
+} from "../../src/gen/tributary/consensus/v1/consensus_pb.ts";
 import {
   Disperser,
   GetBlobStatusResponseSchema,
@@ -154,6 +158,39 @@ describe("implement", () => {
     expect(() => implement(Sampler, {} as never)).toThrow(
       "No handler for tributary.sampler.v1.Sampler.SampleBlob",
     );
+  });
+});
+
+describe("implement: a server stream that ends because its call was aborted", () => {
+  // Found by test/faults: StreamBlocks follows the head until its signal aborts, then returns; the
+  // adapter ended the call OK, so a client whose deadline the server noticed first got OK for a
+  // cut stream. A fake call makes the server's deadline fire first, every time.
+  it("ends with DEADLINE_EXCEEDED, not OK", async () => {
+    const { implementation } = implement(ConsensusShard, {
+      submitCertificate: () => ({}),
+      getBlock: () => ({}),
+      async *streamBlocks(_request, ctx) {
+        yield { block: { height: 1n } };
+        await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+      },
+    });
+    const events = new EventEmitter();
+    const call = Object.assign(events, {
+      request: create(StreamBlocksRequestSchema, {}),
+      cancelled: false,
+      metadata: new Metadata(),
+      getPath: () => "/tributary.consensus.v1.ConsensusShard/StreamBlocks",
+      getDeadline: () => new Date(Date.now() + 30),
+      getPeer: () => "test",
+      write: () => true,
+      end: () => events.emit("ended"),
+    });
+    const outcome = new Promise<string>((resolve) => {
+      call.on("error", (s: { code: number }) => resolve(status[s.code] ?? String(s.code)));
+      call.on("ended", () => resolve("OK"));
+    });
+    (implementation.streamBlocks as (c: unknown) => void)(call);
+    expect(await outcome).toBe("DEADLINE_EXCEEDED");
   });
 });
 

@@ -17,6 +17,7 @@ import {
   type Certificate,
   consensusShardForNamespace,
   type EpochMembership,
+  validateBatchHeader,
   validateBlobHeader,
   verifyBlobCertificate,
 } from "@tributary/protocol";
@@ -49,6 +50,13 @@ export function checkCertifiedBlobs(
 ): EnvelopeCheck {
   if (certificate.batchHeader.epoch !== epoch.epoch)
     return { ok: false, reason: "certificate names another epoch" };
+  // First: everything below hashes or signs the header (VerifiedCertificates keys on its signing
+  // message), and a malformed one must be a refusal, not a throw (found by test/faults).
+  try {
+    validateBatchHeader(certificate.batchHeader);
+  } catch (e) {
+    return { ok: false, reason: `invalid batch header: ${e instanceof Error ? e.message : String(e)}` };
+  }
   if (batchBlobCount !== certificate.batchHeader.blobCount) {
     return { ok: false, reason: "batch blob count differs from the certificate's" };
   }

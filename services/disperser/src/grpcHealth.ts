@@ -19,15 +19,27 @@ import {
 export const ServingStatus = { UNKNOWN: 0, SERVING: 1, NOT_SERVING: 2, SERVICE_UNKNOWN: 3 } as const;
 export type ServingStatus = (typeof ServingStatus)[keyof typeof ServingStatus];
 
-function decodeRequest(bytes: Buffer): { service: string } {
-  const reader = new BinaryReader(bytes);
-  let service = "";
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === 1 && wireType === 2) service = reader.string();
-    else reader.skip(wireType);
+/** `malformed` says why the bytes are not a HealthCheckRequest; the handlers answer INVALID_ARGUMENT. */
+type HealthRequest = { service: string; malformed?: string };
+
+// Never throws: grpc-js answers a throwing deserializer with INTERNAL (found by test/faults).
+function decodeRequest(bytes: Buffer): HealthRequest {
+  try {
+    const reader = new BinaryReader(bytes);
+    let service = "";
+    while (reader.pos < reader.len) {
+      const [field, wireType] = reader.tag();
+      if (field === 1 && wireType === 2) service = reader.string();
+      else reader.skip(wireType);
+    }
+    return { service };
+  } catch (err) {
+    return { service: "", malformed: err instanceof Error ? err.message : String(err) };
   }
-  return { service };
+}
+
+function malformedStatus(request: HealthRequest) {
+  return { code: status.INVALID_ARGUMENT, details: `Malformed HealthCheckRequest: ${request.malformed}` };
 }
 
 function encodeResponse(value: { status: ServingStatus }): Buffer {
@@ -52,7 +64,7 @@ const definition: ServiceDefinition = {
 export class HealthService {
   private readonly statuses = new Map<string, ServingStatus>();
   private readonly watchers = new Set<(service: string) => void>();
-  private readonly openWatches = new Set<ServerWritableStream<{ service: string }, unknown>>();
+  private readonly openWatches = new Set<ServerWritableStream<HealthRequest, unknown>>();
 
   constructor(services: readonly string[]) {
     this.statuses.set("", ServingStatus.SERVING);
@@ -76,12 +88,17 @@ export class HealthService {
 
   addTo(server: Server): void {
     server.addService(definition, {
-      check: (call: ServerUnaryCall<{ service: string }, unknown>, callback: sendUnaryData<unknown>) => {
+      check: (call: ServerUnaryCall<HealthRequest, unknown>, callback: sendUnaryData<unknown>) => {
+        if (call.request.malformed !== undefined) return callback(malformedStatus(call.request));
         const value = this.statuses.get(call.request.service);
         if (value === undefined) callback({ code: status.NOT_FOUND, details: "unknown service" });
         else callback(null, { status: value });
       },
-      watch: (call: ServerWritableStream<{ service: string }, unknown>) => {
+      watch: (call: ServerWritableStream<HealthRequest, unknown>) => {
+        if (call.request.malformed !== undefined) {
+          call.emit("error", malformedStatus(call.request));
+          return;
+        }
         const name = call.request.service;
         const send = () => call.write({ status: this.statuses.get(name) ?? ServingStatus.SERVICE_UNKNOWN });
         const watcher = (service: string) => {

@@ -22,11 +22,22 @@ import { type Server, type ServerDuplexStream, type ServiceDefinition, status } 
 type ReflectionRequest = {
   raw: Uint8Array;
   host: string;
-  kind: "file_by_filename" | "file_containing_symbol" | "list_services" | "unsupported";
+  kind: "file_by_filename" | "file_containing_symbol" | "list_services" | "unsupported" | "malformed";
   value: string;
 };
 
+// Never throws: grpc-js answers a throwing deserializer with INTERNAL (found by test/faults). A
+// malformed request ends the call with INVALID_ARGUMENT (`value` says why).
 function decodeRequest(bytes: Buffer): ReflectionRequest {
+  try {
+    return readRequest(bytes);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { raw: new Uint8Array(bytes), host: "", kind: "malformed", value: reason };
+  }
+}
+
+function readRequest(bytes: Buffer): ReflectionRequest {
   const reader = new BinaryReader(bytes);
   const out: ReflectionRequest = { raw: new Uint8Array(bytes), host: "", kind: "unsupported", value: "" };
   while (reader.pos < reader.len) {
@@ -163,8 +174,22 @@ export function addReflection(server: Server, services: readonly DescService[]):
   };
 
   const handler = (call: ServerDuplexStream<ReflectionRequest, ReflectionResponse>) => {
-    call.on("data", (request: ReflectionRequest) => call.write(answer(request)));
-    call.on("end", () => call.end());
+    let failed = false;
+    call.on("data", (request: ReflectionRequest) => {
+      if (failed) return;
+      if (request.kind !== "malformed") {
+        call.write(answer(request));
+        return;
+      }
+      failed = true;
+      call.emit("error", {
+        code: status.INVALID_ARGUMENT,
+        details: `Malformed ServerReflectionRequest: ${request.value}`,
+      });
+    });
+    call.on("end", () => {
+      if (!failed) call.end();
+    });
     call.on("error", () => undefined);
   };
   for (const pkg of ["v1", "v1alpha"] as const) {

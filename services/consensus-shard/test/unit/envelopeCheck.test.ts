@@ -45,3 +45,19 @@ describe("checkCertifiedBlobs with VerifiedCertificates", () => {
     expect(verified.has(certs[2]!)).toBe(true);
   });
 });
+
+describe("checkCertifiedBlobs on a malformed batch header", () => {
+  // Found by test/faults: the check hashed the header for VerifiedCertificates before validating
+  // it, so SubmitCertificate answered INTERNAL and a validator stopped following blocks.
+  it.each([
+    ["an attester id outside [A-Za-z0-9._-]", { attesterId: "\u0000ttester" }],
+    ["a batch root that is not 32 bytes", { batchRoot: new Uint8Array(31) }],
+    ["a created-at beyond 2^53", { createdAtMs: 2 ** 60 }],
+  ])("refuses %s instead of throwing", (_what, change) => {
+    const bad = { ...certificate, batchHeader: { ...certificate.batchHeader, ...change } };
+    for (const verified of [new VerifiedCertificates(), undefined]) {
+      const check = checkCertifiedBlobs(bad, blobs, net.epoch, "consensus-0", 2, verified);
+      expect(check).toMatchObject({ ok: false, reason: expect.stringMatching(/^invalid batch header/) });
+    }
+  });
+});

@@ -9,23 +9,17 @@ import { Encoder } from "@tributary/proto/tributary/encoder/v1/encoder";
 import { newAccountSecretKey, signBlobKey, signSubmission } from "@tributary/protocol";
 import { grpcClientOptions } from "@tributary/runtime";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type EncoderHarness, startEncoder, startShards } from "../support/encoderHarness.ts";
+import {
+  type EncoderHarness,
+  encodeHeaderInit,
+  startEncoder,
+  startShards,
+} from "../support/encoderHarness.ts";
 import type { MemoryStorageShard } from "../support/memoryStorageShard.ts";
 
 const namespace = Uint8Array.from([0x42, ...randomBytes(15)]);
 
-function headerInit(epoch = 0n) {
-  return {
-    version: 1,
-    namespace,
-    account: new Uint8Array(20),
-    nonce: 7n,
-    timestampMs: BigInt(Date.now()),
-    retentionSeconds: 3600n,
-    epoch,
-    preset: "devnet",
-  };
-}
+const headerInit = (epoch = 0n) => encodeHeaderInit(namespace, epoch);
 
 async function rpcError(p: Promise<unknown>): Promise<RpcError> {
   try {

@@ -42,6 +42,20 @@ export async function startShards(
   return { shards, epoch, epochs };
 }
 
+/** The header fields a caller of EncodeBlob chooses (epoch 0: the encoder's current one). */
+export function encodeHeaderInit(namespace: Uint8Array, epoch = 0n) {
+  return {
+    version: 1,
+    namespace,
+    account: new Uint8Array(20),
+    nonce: 7n,
+    timestampMs: BigInt(Date.now()),
+    retentionSeconds: 3600n,
+    epoch,
+    preset: "devnet",
+  };
+}
+
 export type EncoderHarness = {
   port: number;
   endpoint: string;

@@ -4,9 +4,9 @@
  * against the data root; rejections; SignBatch; RepairColumn; a restart from disk.
  */
 import { create } from "@bufbuild/protobuf";
-import { blobHeaderToProto, Code, createClient, RpcError, type ServiceClient } from "@tributary/proto";
+import { blobHeaderToProto, Code, RpcError, type ServiceClient } from "@tributary/proto";
 import {
-  StorageShard as StorageShardService,
+  type StorageShard as StorageShardService,
   type StoreColumnsRequest,
   StoreColumnsRequestSchema,
 } from "@tributary/proto/tributary/storage/v1/storage";
@@ -19,48 +19,17 @@ import {
   verifyCellProof,
   verifyLineRoot,
 } from "@tributary/protocol";
-import { createGrpcServer, type GrpcServer } from "@tributary/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ColumnStore } from "../../src/columnStore.ts";
-import { createStandaloneStorageShardMetrics } from "../../src/metrics.ts";
-import { addStorageService } from "../../src/storageService.ts";
-import { columnDigest, StorageShard } from "../../src/storageShard.ts";
-import { makeBlob, makeEpoch, silentLogger, type TestBlob, tempDir } from "../fixtures/fixtures.ts";
+import { makeBlob, makeEpoch, type TestBlob, tempDir } from "../fixtures/fixtures.ts";
+import { type StorageNode, startStorageNode } from "../fixtures/storageNode.ts";
 
-const logger = silentLogger();
 const { epoch, shards } = makeEpoch(4, 2);
 const me = shards[0]!;
 type Client = ServiceClient<typeof StorageShardService>;
 
-type Node = { store: ColumnStore; grpc: GrpcServer; client: Client; stop(): Promise<void> };
+type Node = StorageNode;
 
-async function startNode(dataDir: string): Promise<Node> {
-  const metrics = createStandaloneStorageShardMetrics();
-  const store = await ColumnStore.open({ dataDir, digest: columnDigest }, { logger, metrics });
-  const shard = new StorageShard(
-    { shardId: me.id, secretKey: me.secretKey },
-    {
-      store,
-      membership: { getEpoch: (n: number) => (n === epoch.epoch ? epoch : undefined) },
-      logger,
-      metrics,
-    },
-  );
-  const grpc = createGrpcServer({}, { logger });
-  addStorageService(grpc.server, { shard, logger });
-  const port = await grpc.bind("127.0.0.1", 0);
-  const client = createClient(StorageShardService, `127.0.0.1:${port}`);
-  return {
-    store,
-    grpc,
-    client,
-    stop: async () => {
-      client.$close();
-      await grpc.shutdown(1000);
-      await store.close();
-    },
-  };
-}
+const startNode = (dataDir: string) => startStorageNode(dataDir, epoch, me);
 
 function assigned(blob: TestBlob): number[] {
   return columnsForShard(epoch, blob.key, blob.width, me.id);
