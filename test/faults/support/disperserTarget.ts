@@ -10,13 +10,17 @@ import { Disperser } from "../../../proto/src/gen/tributary/disperser/v1/dispers
 import { StorageShard } from "../../../proto/src/gen/tributary/storage/v1/storage_pb.ts";
 import { Client, ClientPool, Code, createClient, credentials } from "../../../proto/src/index.ts";
 import type { ClosableTarget } from "../../../proto/test/fuzz/handlerFuzz.ts";
+import { limitsResolver } from "../../../services/disperser/src/accountLimits.ts";
 import { Dispersal } from "../../../services/disperser/src/dispersal.ts";
 import { createDisperserService } from "../../../services/disperser/src/disperserService.ts";
 import { openEncodedEvents } from "../../../services/disperser/src/encodedEvents.ts";
 import { EncoderPool } from "../../../services/disperser/src/encoderPool.ts";
 import { HealthService } from "../../../services/disperser/src/grpcHealth.ts";
 import { createStandaloneDisperserMetrics } from "../../../services/disperser/src/metrics.ts";
+import { NonceRegistry, nonceTtlMs } from "../../../services/disperser/src/nonceRegistry.ts";
 import { Retrieval } from "../../../services/disperser/src/retrieval.ts";
+import { TokenBucket } from "../../../services/disperser/src/tokenBucket.ts";
+import { NO_QUOTA } from "../../../services/disperser/test/support/disperserHarness.ts";
 import {
   silentLogger,
   startEncoder,
@@ -59,15 +63,39 @@ export async function startDisperserTarget(): Promise<ClosableTarget> {
   const store = new BlobStatusStore(redis);
   const encoders = new EncoderPool({ endpoints: [encoder.endpoint] });
   const storage = new ClientPool(StorageShard, { channelOptions: grpcClientOptions() });
-  // 64 KiB blobs at most: hostile sizes around the limit without megabytes per case.
-  const validation = {
-    maxBlobBytes: 64 * KiB,
-    preset: "devnet" as const,
-    retention: { minSeconds: 60, maxSeconds: 7 * 24 * 3600, allowPermanent: true },
-  };
+  // 64 KiB blobs at most: hostile sizes around the limit without megabytes per case. Anonymous
+  // submissions on (as on a devnet) so fuzzed requests get past authentication; fuzzed auth
+  // fields still meet every check. No quota: a rate limit would answer most cases alike.
+  const maxClockSkewMs = 60_000;
   const dispersal = new Dispersal(
-    { ...validation, encodeTimeoutMs: 8000, publishTimeoutMs: 5000, requestTtlSeconds: 600 },
-    { logger: silentLogger, metrics, redis, store, encoders, publisher },
+    {
+      preset: "devnet",
+      allowAnonymous: true,
+      limitsFor: limitsResolver(NO_QUOTA, {
+        maxBlobBytes: 64 * KiB,
+        retention: { minSeconds: 60, maxSeconds: 7 * 24 * 3600, allowPermanent: true },
+      }),
+      maxClockSkewMs,
+      epochGraceMs: 30_000,
+      encodeTimeoutMs: 8000,
+      publishTimeoutMs: 5000,
+      requestTtlSeconds: 600,
+    },
+    {
+      logger: silentLogger,
+      metrics,
+      redis,
+      store,
+      encoders,
+      publisher,
+      // Nonces are written with SET through the recording client, so they are cleaned up too.
+      nonces: new NonceRegistry(
+        { ttlMs: nonceTtlMs(maxClockSkewMs), prefix: `faults:${tag}:nonce:` },
+        { redis },
+      ),
+      quota: new TokenBucket({ prefix: `faults:${tag}:quota:` }, { redis }),
+      membership,
+    },
   );
   const retrieval = new Retrieval(
     { parallelism: 8, columnTimeoutMs: 5000 },
@@ -99,8 +127,16 @@ export async function startDisperserTarget(): Promise<ClosableTarget> {
     },
     methods: {
       disperseBlob: {
-        // FAILED_PRECONDITION: auth sent to an unauthenticated disperser; UNAVAILABLE: no encoder.
-        allowed: [Code.OK, Code.INVALID_ARGUMENT, Code.FAILED_PRECONDITION, Code.UNAVAILABLE],
+        // UNAUTHENTICATED: a fuzzed signature; ALREADY_EXISTS: a nonce in use; FAILED_PRECONDITION:
+        // a stale epoch or a blob the encoder refuses; UNAVAILABLE: no encoder.
+        allowed: [
+          Code.OK,
+          Code.INVALID_ARGUMENT,
+          Code.UNAUTHENTICATED,
+          Code.ALREADY_EXISTS,
+          Code.FAILED_PRECONDITION,
+          Code.UNAVAILABLE,
+        ],
         seeds: [[request], [{ ...request, auth: { account: new Uint8Array(20), nonce: 1n } }]],
       },
       getBlobStatus: {

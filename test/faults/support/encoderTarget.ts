@@ -43,7 +43,14 @@ export async function startEncoderTarget(): Promise<ClosableTarget> {
     methods: {
       encodeBlob: {
         // UNAVAILABLE: too few columns durable (the test shards stay up, but it is the contract).
-        allowed: [Code.OK, Code.INVALID_ARGUMENT, Code.FAILED_PRECONDITION, Code.UNAVAILABLE],
+        // UNAUTHENTICATED: an account with a missing or fuzzed signature.
+        allowed: [
+          Code.OK,
+          Code.INVALID_ARGUMENT,
+          Code.UNAUTHENTICATED,
+          Code.FAILED_PRECONDITION,
+          Code.UNAVAILABLE,
+        ],
         seeds: [[{ header, data }]],
       },
     },
