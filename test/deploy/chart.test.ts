@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type Manifest, parseManifests, podSpecOf, validateOffline } from "./manifests.ts";
-import { CHART, PROFILES, renderChart, run } from "./tools.ts";
+import { CHART, PROFILES, renderChart, run, WITH_CONTROLLER } from "./tools.ts";
 
 const SERVICES = [
   "disperser",
@@ -48,7 +48,7 @@ describe.each(Object.keys(PROFILES))("chart, profile %s", (profile) => {
   });
 
   it("renders with helm template, every object valid against the Kubernetes schemas", async () => {
-    manifests = parseManifests(await renderChart(profile));
+    manifests = parseManifests(await renderChart(profile, WITH_CONTROLLER));
     expect(manifests.length).toBeGreaterThan(20);
     for (const m of manifests) await validateOffline(m);
   });
@@ -160,6 +160,20 @@ describe("chart values schema", () => {
     ]);
     expect(ok).toContain('\\"nats://nats.infra:4222\\"');
     expect(parseManifests(ok).some((m) => component(m) === "nats")).toBe(false);
+  });
+
+  it("leaves the controller and its RBAC out unless enabled (its main loop has not shipped)", async () => {
+    for (const profile of Object.keys(PROFILES)) {
+      const manifests = parseManifests(await renderChart(profile));
+      expect(
+        manifests.some((m) => component(m) === "controller"),
+        profile,
+      ).toBe(false);
+      expect(
+        manifests.some((m) => m.kind === "Role" || m.kind === "RoleBinding"),
+        profile,
+      ).toBe(false);
+    }
   });
 
   it("documents every top-level value in the chart README", () => {

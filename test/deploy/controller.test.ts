@@ -21,7 +21,7 @@ import { resumeScaleOperation, startScaleOperation } from "../../services/contro
 import type { ScaleDecision } from "../../services/controller/src/scalingPolicy.ts";
 import { type KubeCluster, type KubeUser, startKubeCluster } from "./kubeCluster.ts";
 import { parseManifests } from "./manifests.ts";
-import { renderChart } from "./tools.ts";
+import { renderChart, WITH_CONTROLLER } from "./tools.ts";
 
 const NAMESPACE = "tributary";
 const STORAGE = "tributary-storage";
@@ -116,7 +116,9 @@ describe("controller Kubernetes actuator against kube-apiserver", () => {
     core = kc.makeApiClient(CoreV1Api);
 
     // The chart's shard objects and controller Role; the Role bound to the test's controller user.
-    const manifests = parseManifests(await renderChart("devnet-small", ["--kube-version", "1.20.2"]));
+    const manifests = parseManifests(
+      await renderChart("devnet-small", ["--kube-version", "1.20.2", ...WITH_CONTROLLER]),
+    );
     const pick = (kind: string, name: string) =>
       manifests.find((m) => m.kind === kind && m.metadata.name === name)!;
     const storage = pick("StatefulSet", STORAGE);

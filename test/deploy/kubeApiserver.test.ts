@@ -11,11 +11,12 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type KubeCluster, startKubeCluster } from "./kubeCluster.ts";
 import { parseManifests } from "./manifests.ts";
-import { PROFILES, renderChart } from "./tools.ts";
+import { PROFILES, renderChart, WITH_CONTROLLER } from "./tools.ts";
 
 const NAMESPACE = "tributary";
 /** Everything the chart can render: monitoring objects on. */
 const ALL_ON = [
+  ...WITH_CONTROLLER,
   "--kube-version",
   "1.20.2",
   "--set",

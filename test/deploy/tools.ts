@@ -56,6 +56,12 @@ export function run(
 }
 
 /** The chart's profiles: the defaults and the two values files users install with. */
+/**
+ * The controller is off by default until its main loop ships; the chart tests render it anyway,
+ * so that its Deployment and RBAC stay valid and accepted by the API server.
+ */
+export const WITH_CONTROLLER = ["--set", "controller.enabled=true"] as const;
+
 export const PROFILES: Record<string, readonly string[]> = {
   default: [],
   "devnet-small": ["-f", join(CHART, "values-devnet-small.yaml")],
